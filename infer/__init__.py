@@ -1,0 +1,7 @@
+"""reportag inference side: reading reports, segmenting them, tagging sentences.
+
+Nothing here imports training code or its dependencies (datasets, evaluate,
+scikit-learn, label-studio-sdk); `train` builds on this package, never the reverse.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,36 @@
+"""The label set: defined once here, read by training, tagging, Label Studio and tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Label:
+    value: str  # stored in annotations and model configs
+    chinese: str  # shown to annotators
+    hotkey: str
+    colour: str  # for the terminal table and the HTML view
+    description: str
+
+
+LABELS: tuple[Label, ...] = (
+    Label("measure", "举措", "1", "#1f77b4", "what was done: an action, rule, mechanism or activity of the year"),
+    Label("achievement", "成效", "2", "#2ca02c", "a result: outcome, figure completed, rate, award, goal reached"),
+    Label("shortfall", "不足", "3", "#d62728", "a problem, weakness or gap in the body's own work, or its cause"),
+    Label("plan", "计划", "4", "#ff7f0e", "what will be done next: arrangements, goals, commitments"),
+    Label("other", "其他", "5", "#7f7f7f", "headings of parts, furniture, metadata, framing"),
+)
+
+LABEL_NAMES: tuple[str, ...] = tuple(label.value for label in LABELS)
+LABEL2ID: dict[str, int] = {name: i for i, name in enumerate(LABEL_NAMES)}
+ID2LABEL: dict[int, str] = dict(enumerate(LABEL_NAMES))
+BY_VALUE: dict[str, Label] = {label.value: label for label in LABELS}
+STRUCTURE_LABEL = "other"  # what headings and meta units get when passed through tagging
+
+
+def check_label(value: str) -> str:
+    """Return `value` if it is a known label, else raise ValueError naming the choices."""
+    if value not in BY_VALUE:
+        raise ValueError(f"unknown label {value!r} (expected one of {', '.join(LABEL_NAMES)})")
+    return value

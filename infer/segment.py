@@ -1,0 +1,181 @@
+"""Text to units: sentences, headings and page furniture, each with its heading chain.
+
+Rules for Chinese official documents:
+- a sentence ends at 。！？；!?; (full- and half-width), never inside quotes or brackets;
+  a line without end punctuation is one unit;
+- a line opening with 一、 / （一） / (一) / 第一部分 / 第一章 / 第一节 is a heading; when
+  text runs on after the heading's own first sentence on the same line, the heading is
+  that first sentence and the rest is segmented as sentences under it;
+- numbered items (1. / （1） / 一是…) are not headings: they stay inside sentences;
+- breadcrumbs, 索引号/发布单位/成文日期 blocks, site lists, share/print links are kept
+  as units of kind "meta", so that nothing is lost but tagging can skip them.
+
+Every unit keeps `start`/`end`, character offsets into the text it came from, and the
+units in order cover every non-whitespace character of that text exactly once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+
+SENTENCE = "sentence"
+HEADING = "heading"
+META = "meta"
+KINDS = (SENTENCE, HEADING, META)
+HEADING_SEPARATOR = " > "
+
+TERMINATORS = frozenset("。！？；!?;")
+_PAIRS = {"“": "”", "‘": "’", "《": "》", "（": "）", "(": ")", "【": "】", "「": "」", "『": "』", "〔": "〕", "[": "]", "〈": "〉"}
+_SPACE = " \t\u3000\xa0\ufeff"
+
+_NUM = "一二三四五六七八九十百零〇"
+# (level, pattern): a new heading closes every open heading of the same or a deeper level.
+_HEADING_PATTERNS = (
+    (0, re.compile(rf"第[{_NUM}]+(?:部分|篇)")),
+    (1, re.compile(rf"[{_NUM}]+、|第[{_NUM}]+章")),
+    (2, re.compile(rf"[（(][{_NUM}]+[）)]|第[{_NUM}]+节")),
+)
+
+_META_FIELDS = (
+    "索引号", "发布单位", "发布机构", "发文机关", "内容分类", "主题分类", "组配分类", "体裁分类", "成文日期",
+    "发布日期", "公开日期", "公开方式", "公开范围", "公开时限", "有效性", "文号", "发文字号", "来源", "信息来源",
+    "浏览次数", "访问次数", "点击数", "日期", "时间", "发布时间", "责任编辑", "编辑", "作者", "字号", "分享到", "所属机构",
+)
+_META_LINE = re.compile(
+    r"^(?:[•·●▪◆\-*]\s*)?(?:" + "|".join(_META_FIELDS) + r")(?:/[^:：，,。]{1,6})?\s*[:：]"
+    r"|^您?(?:当前|现在)的?位置"
+    r"|^首页\s*(?:[>＞»/|]|$)"
+    r"|^[>＞»]"
+    r"|扫一扫在手机打开当前页|扫一扫在手机上查看|手机扫一扫|打印本页|关闭窗口|返回顶部|【\s*(?:打印|关闭|收藏|大|中|小)\s*】"
+    r"|^\[\s*(?:打印|关闭)\s*\]"
+    r"|^(?:网站地图|联系我们|相关链接|友情链接|无障碍浏览|政务微博|政务微信)$"
+    r"|^[^，,。；;：:！？!?]{0,12}(?:网站|网站群)$"
+    r"|^[\W_]+$"
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    index: int
+    kind: str
+    heading: str  # chain of enclosing headings, top first, joined by " > "
+    text: str
+    start: int  # offsets into the text the unit was segmented from
+    end: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def heading_level(line: str) -> int | None:
+    """The level of a heading line (0 = part, 1 = 一、, 2 = （一）), or None for other lines."""
+    for level, pattern in _HEADING_PATTERNS:
+        if pattern.match(line):
+            return level
+    return None
+
+
+def is_meta(line: str) -> bool:
+    return bool(_META_LINE.search(line.strip(_SPACE)))
+
+
+def segment(text: str) -> list[Unit]:
+    """Split a report's text into units; see the module docstring for the rules."""
+    units: list[Unit] = []
+    open_headings: list[tuple[int, str]] = []  # (level, heading text), top first
+
+    def add(kind: str, start: int, end: int) -> None:
+        chain = HEADING_SEPARATOR.join(title for _, title in open_headings)
+        units.append(Unit(len(units), kind, chain, text[start:end], start, end))
+
+    for line_start, line_end in _lines(text):
+        line = text[line_start:line_end]
+        if is_meta(line):
+            add(META, line_start, line_end)
+            continue
+        level = heading_level(line)
+        if level is None:
+            for start, end in split_sentences(text, line_start, line_end):
+                add(SENTENCE, start, end)
+            continue
+        pieces = split_sentences(text, line_start, line_end)
+        head_start, head_end = pieces[0]
+        while open_headings and open_headings[-1][0] >= level:
+            open_headings.pop()
+        add(HEADING, head_start, head_end)
+        open_headings.append((level, text[head_start:head_end].rstrip("。；;：:，,")))
+        for start, end in pieces[1:]:
+            add(SENTENCE, start, end)
+    return units
+
+
+def _lines(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of every non-blank line, trimmed of surrounding whitespace."""
+    position = 0
+    for raw in text.split("\n"):
+        start, end = position, position + len(raw)
+        position = end + 1
+        while start < end and (text[start] in _SPACE or text[start].isspace()):
+            start += 1
+        while end > start and (text[end - 1] in _SPACE or text[end - 1].isspace()):
+            end -= 1
+        if start < end:
+            yield start, end
+
+
+def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside text[start:end] (one line), trimmed, never empty."""
+    protected = _protected(text, start, end)
+    spans: list[tuple[int, int]] = []
+    begin = start
+    i = start
+    while i < end:
+        if text[i] in TERMINATORS and not protected[i - start]:
+            while i + 1 < end and text[i + 1] in TERMINATORS:
+                i += 1
+            spans.append((begin, i + 1))
+            begin = i + 1
+        i += 1
+    spans.append((begin, end))
+    trimmed = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            trimmed.append((a, b))
+    return trimmed
+
+
+def _protected(text: str, start: int, end: int) -> list[bool]:
+    """Marks the characters inside matched quotes or brackets on this line.
+
+    An opener that never closes on the line (a stray “ or （) protects nothing, so one
+    typo cannot swallow the rest of a paragraph into one sentence.
+    """
+    protected = [False] * (end - start)
+    stack: list[tuple[str, int]] = []  # (expected closer, position)
+    for i in range(start, end):
+        char = text[i]
+        if char == '"':
+            if stack and stack[-1][0] == '"':
+                _mark(protected, stack.pop()[1] - start, i - start)
+            else:
+                stack.append(('"', i))
+        elif char in _PAIRS:
+            stack.append((_PAIRS[char], i))
+        elif any(closer == char for closer, _ in stack):
+            while stack:
+                closer, opened = stack.pop()
+                if closer == char:
+                    _mark(protected, opened - start, i - start)
+                    break
+    return protected
+
+
+def _mark(protected: list[bool], a: int, b: int) -> None:
+    for k in range(a + 1, b):
+        protected[k] = True

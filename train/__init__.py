@@ -1,0 +1,1 @@
+"""reportag training side: labelled data, fine-tuning, evaluation, Label Studio."""
