@@ -34,3 +34,18 @@ def check_label(value: str) -> str:
     if value not in BY_VALUE:
         raise ValueError(f"unknown label {value!r} (expected one of {', '.join(LABEL_NAMES)})")
     return value
+
+
+# How a label travels in Label Studio: the <Choices name="label" toName="text"> of labels/config.xml.
+LS_FROM_NAME = "label"
+LS_TO_NAME = "text"
+
+
+def choices_result(label: str) -> dict:
+    """One Label Studio `choices` result region holding `label`."""
+    return {
+        "from_name": LS_FROM_NAME,
+        "to_name": LS_TO_NAME,
+        "type": "choices",
+        "value": {"choices": [check_label(label)]},
+    }
