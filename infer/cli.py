@@ -76,6 +76,211 @@ def emit(rendered: str, output: Optional[Path]) -> None:
         atomic_write_text(output, rendered)
 
 
+DEFAULT_MODEL = Path("models/reportag-default")
+
+
+class TagFormat(str, Enum):
+    table = "table"
+    jsonl = "jsonl"
+    csv = "csv"
+    html = "html"
+    ls = "ls"
+
+
+@app.command()
+def tag(
+    paths: Annotated[list[str], typer.Argument(help="Reports (any format `segment` reads; folders recurse), "
+                                               ".jsonl files of sentences, or - for a report on stdin.")],
+    model: Annotated[Path, typer.Option("--model", "-m", help="A reportag model folder.")] = DEFAULT_MODEL,
+    format: Annotated[TagFormat, typer.Option("--format", "-f", help="table, jsonl, csv, html or ls.")] = TagFormat.table,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here (atomically).")] = None,
+    summary: Annotated[bool, typer.Option("--summary", help="Per report: label counts, shortfalls and plans.")] = False,
+    skip_structure: Annotated[bool, typer.Option("--skip-structure", help="Drop headings of parts and meta units.")] = False,
+    batch_size: Annotated[int, typer.Option(help="Sentences per model call.")] = 64,
+) -> None:
+    """Tag every sentence as measure, achievement, shortfall, plan or other."""
+    from .predict import load_predictor
+    from .tag import collect_rows, summarise, tag_rows
+    from . import write
+
+    try:
+        predictor = load_predictor(model)
+    except InputError as error:
+        fail(str(error))
+    rows, errors = collect_rows(paths)
+    for error in errors:
+        report_error(error)
+    if rows:
+        tagged = tag_rows(rows, predictor, skip_structure=skip_structure)
+        color = output is None and sys.stdout.isatty()
+        summaries = summarise(tagged)
+        if format is TagFormat.html:
+            rendered = write.tagged_html(tagged, summaries, predictor.name)
+        elif summary:
+            rendered = write.to_jsonl(summaries) if format is TagFormat.jsonl else write.summary_table(summaries, color)
+        elif format is TagFormat.jsonl:
+            rendered = write.to_jsonl(tagged)
+        elif format is TagFormat.csv:
+            rendered = write.tagged_csv(tagged)
+        elif format is TagFormat.ls:
+            rendered = write.ls_tasks(tagged, predictor.name)
+        else:
+            rendered = write.tagged_table(tagged, color)
+        emit(rendered, output)
+    if errors:
+        raise typer.Exit(2)
+
+
+@app.command("base-model")
+def base_model() -> None:
+    """Put the offline base model m3e-small under models/base/ (non-commercial research licence)."""
+    from train.base_model import LICENCE, ensure_m3e_small
+
+    path = run_guarded(ensure_m3e_small)
+    typer.echo(f"{path} ({LICENCE})")
+
+
+def run_guarded(function, *args, **kwargs):
+    """Call into training code, turning InputError into the one-line error and exit 2."""
+    try:
+        return function(*args, **kwargs)
+    except InputError as error:
+        fail(str(error))
+
+
+class Context(str, Enum):
+    section = "section"
+    none = "none"
+
+
+@app.command()
+def train(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")] = DEFAULT_MODEL,
+    base_model: Annotated[str, typer.Option("--base-model", help="m3e-small (offline default, non-commercial "
+                                            "licence), a Hugging Face id such as bert-base-chinese, or a folder.")] = "m3e-small",
+    labels: LabelsOption = [Path("labels"), Path("labels/written")],
+    context: Annotated[Context, typer.Option(help="section: (heading chain, sentence) pairs; none: sentence alone.")] = Context.section,
+    epochs: Annotated[float, typer.Option(help="Most epochs; early stopping may end sooner.")] = 8,
+    learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 1e-4,
+    batch_size: Annotated[int, typer.Option(help="Training batch size.")] = 16,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+    max_steps: Annotated[int, typer.Option(help="Stop after this many steps (smoke tests); -1: no limit.")] = -1,
+    quantize: Annotated[bool, typer.Option(help="Tag with int8 dynamic quantisation (see make bench).")] = True,
+) -> None:
+    """Fine-tune the base model on the labelled units; save the model folder with its card."""
+    from train.fit import TrainConfig
+    from train.pipeline import train_default
+
+    config = TrainConfig(base_model=base_model, context=context.value, epochs=epochs, learning_rate=learning_rate,
+                         batch_size=batch_size, seed=seed, max_steps=max_steps, quantize=quantize)
+    path = run_guarded(train_default, labels, config, output)
+    typer.echo(f"saved {path}", err=True)
+
+
+@app.command("eval")
+def evaluate(
+    labels: LabelsOption = [Path("labels"), Path("labels/written")],
+    dev: Annotated[Path, typer.Option(help="The labelled dev set of other governments' reports.")] = Path("../shared/dev"),
+    out: Annotated[Path, typer.Option(help="Where metrics.json, EVAL.md and confusion PNGs go.")] = Path("runs/eval"),
+    base_model: Annotated[str, typer.Option("--base-model", help="As for train.")] = "m3e-small",
+    epochs: Annotated[float, typer.Option(help="Most epochs per model.")] = 8,
+    loro: Annotated[bool, typer.Option(help="Run leave-one-report-out over the seeds.")] = True,
+    card: Annotated[Optional[Path], typer.Option(help="Model folder whose card gets the table.")] = DEFAULT_MODEL,
+) -> None:
+    """Leave-one-report-out and dev-set figures for the model and both baselines, with and without context."""
+    from train.evaluate import EvalPlan
+    from train.fit import TrainConfig
+    from train.pipeline import evaluate_and_report
+
+    plan = EvalPlan(loro=loro, dev_dir=dev, out_dir=out, train=TrainConfig(base_model=base_model, epochs=epochs))
+    run_guarded(evaluate_and_report, labels, plan, card)
+
+
+data_app = typer.Typer(help="The labelled data in labels/: statistics, exports, imports from Label Studio.",
+                       no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+LabelsOption = Annotated[
+    list[Path],
+    typer.Option("--labels", help="Labels folders (each with reports/ and annotations/); repeatable."),
+]
+
+
+@data_app.command("stats")
+def data_stats(labels: LabelsOption = [Path("labels"), Path("labels/written")]) -> None:
+    """Counts per label, per report and per section, and sentence lengths."""
+    from rich.console import Console
+
+    from train.data import load_rows, stats_tables
+
+    rows = load_rows(labels)
+    if not rows:
+        fail(f"{', '.join(map(str, labels))}: no annotations found")
+    console = Console()
+    for table in stats_tables(rows):
+        console.print(table)
+
+
+class ExportFormat(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+    parquet = "parquet"
+    hf = "hf"
+
+
+@data_app.command("export")
+def data_export(
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="jsonl, csv, parquet, or hf (a datasets folder).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File (or folder for hf) to write.")],
+    labels: LabelsOption = [Path("labels"), Path("labels/written")],
+) -> None:
+    """Export every labelled unit (report, index, kind, heading, text, label, source)."""
+    from train.data import export_rows, load_rows
+
+    rows = load_rows(labels)
+    if not rows:
+        fail(f"{', '.join(map(str, labels))}: no annotations found")
+    export_rows(rows, format.value, output)
+    typer.echo(f"wrote {len(rows)} units to {output}", err=True)
+
+
+@data_app.command("import")
+def data_import(
+    file: Annotated[Path, typer.Argument(help="A Label Studio JSON or JSON-MIN export file.")],
+    labels: Annotated[Path, typer.Option("--labels", help="The labels folder to merge into.")] = Path("labels"),
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace stored labels that differ.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
+) -> None:
+    """Merge a Label Studio export into labels/annotations/ by report and index."""
+    from train.annotations import import_export
+
+    result = run_merge(lambda: import_export(file, labels, overwrite=overwrite, dry_run=dry_run), file)
+    print_merge(result, dry_run)
+
+
+def run_merge(merge, source):
+    try:
+        return merge()
+    except InputError as error:
+        fail(str(error))
+
+
+def print_merge(result, dry_run: bool = False) -> None:
+    from train.annotations import describe_conflicts
+
+    for item in result.added:
+        typer.echo(f"+ {item.report} #{item.index} {item.label}")
+    for old, new in result.changed:
+        typer.echo(f"~ {new.report} #{new.index} {old.label} -> {new.label}")
+    if result.conflicts:
+        for line in describe_conflicts(result):
+            typer.echo(f"! {line}", err=True)
+        fail(f"{len(result.conflicts)} conflicting labels, nothing written; "
+             "rerun with --overwrite to replace the stored labels")
+    verb = "would write" if dry_run else "wrote"
+    typer.echo(f"{result.summary()}; {verb} {len(result.written)} files", err=True)
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m infer.cli`
     app()
 

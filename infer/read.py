@@ -87,12 +87,15 @@ def decode_bytes(data: bytes, source: str | Path) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None:
         raise InputError(source, "cannot decode text: not UTF-8, GB18030 or another known encoding")
-    encoding = best.encoding.replace("_", "").lower()
-    # GB2312 and GBK are subsets of GB18030: decoding as the superset loses nothing.
-    text = _strict(data, "gb18030", source) if encoding in _GB_FAMILY else str(best)
+    # Short texts fit several CJK encodings equally well; the reports are mainland Chinese,
+    # so GB18030 wins a tie. GB2312 and GBK are its subsets: decoding as GB18030 loses nothing.
+    least_chaos = min(match.chaos for match in matches)
+    tied = {match.encoding.replace("_", "").lower() for match in matches if match.chaos <= least_chaos + 0.01}
+    text = _strict(data, "gb18030", source) if tied & _GB_FAMILY else str(best)
     if len(_CONTROL.findall(text)) > max(3, len(text) // 100):
         raise InputError(source, "binary file, not text")
     return text
@@ -152,13 +155,11 @@ def _text_weight(tag) -> int:
 
 
 def docx_to_text(path: Path) -> str:
-    import zipfile
-
     from docx import Document
 
     try:
         document = Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except Exception as exc:  # python-docx raises zip, XML and package errors alike
         raise InputError(path, f"not a valid .docx file ({exc.__class__.__name__})") from None
     lines = [paragraph.text for paragraph in document.paragraphs]
     for table in document.tables:
@@ -168,26 +169,39 @@ def docx_to_text(path: Path) -> str:
 
 
 def pdf_to_text(path: Path) -> str:
-    """Text of a PDF with a text layer; wrapped lines are joined back into paragraphs.
+    """Text of a PDF with a text layer; lines wrapped by the layout are joined back into paragraphs.
 
-    A line that reaches the right edge of the text block was wrapped by the layout, so
-    the next line continues it; a shorter line ends its paragraph.
+    A line ends its paragraph when the next line is indented (the first line of a
+    paragraph in official documents), when it stops far short of the text block's right
+    edge, or when it stops short or ends with end punctuation and the next line opens
+    with a heading marker. A line a few characters short without end punctuation was
+    wrapped early around an unbreakable run (“3.15”, a number), so the next continues it. Otherwise the next line continues it (joining two paragraphs by
+    mistake costs nothing: sentences still end at their punctuation).
     """
     import pdfplumber
+
+    from .segment import heading_level
 
     paragraphs: list[str] = []
     current = ""  # a paragraph may run on from one page to the next
     try:
         with pdfplumber.open(str(path)) as pdf:
             for page in pdf.pages:
-                lines = page.extract_text_lines(return_chars=True)
+                lines = [line for line in page.extract_text_lines(return_chars=True) if line["text"].strip()]
                 if not lines:
                     continue
+                left = min(line["x0"] for line in lines)
                 right = max(line["x1"] for line in lines)
-                for line in lines:
-                    current += line["text"].strip()
-                    char_width = max((c["x1"] - c["x0"] for c in line["chars"]), default=10)
-                    if line["x1"] < right - 1.5 * char_width:
+                for line, following in zip(lines, [*lines[1:], None]):
+                    text = line["text"].strip()
+                    current += text
+                    width = max((c["x1"] - c["x0"] for c in line["chars"]), default=10)
+                    short = line["x1"] < right - 3 * width
+                    very_short = line["x1"] < right - 8 * width
+                    indented = following is not None and following["x0"] > left + width
+                    closes = text[-1] in "。！？；：:!?;"
+                    heading_next = following is not None and heading_level(following["text"].strip()) is not None
+                    if indented or very_short or (short and closes) or ((short or closes) and heading_next):
                         paragraphs.append(current)
                         current = ""
     except Exception as exc:  # pdfminer raises many unrelated types for broken files

@@ -1,0 +1,45 @@
+"""Classification metrics as an `evaluate` module, computed locally (no hub download)."""
+
+from __future__ import annotations
+
+import datasets
+import evaluate
+from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+
+from infer.labels import LABEL_NAMES
+
+
+class ClassificationReport(evaluate.Metric):
+    """Macro-F1, accuracy, per-label precision/recall/F1/support and the confusion matrix."""
+
+    def _info(self):
+        return evaluate.MetricInfo(
+            description=self.__doc__,
+            citation="",
+            inputs_description="predictions and references: label ids over infer.labels.LABEL_NAMES",
+            features=datasets.Features({"predictions": datasets.Value("int32"),
+                                        "references": datasets.Value("int32")}),
+        )
+
+    def _compute(self, predictions, references):
+        ids = list(range(len(LABEL_NAMES)))
+        precision, recall, f1, support = precision_recall_fscore_support(
+            references, predictions, labels=ids, zero_division=0)
+        # Macro over the labels that occur in the references or the predictions (as scikit-learn
+        # does by default): a label absent from a split neither helps nor hides anything.
+        present = [i for i in ids if support[i] > 0 or i in set(predictions)]
+        return {
+            "macro_f1": float(sum(f1[i] for i in present) / max(len(present), 1)),
+            "accuracy": float(accuracy_score(references, predictions)),
+            "per_label": {LABEL_NAMES[i]: {"precision": float(precision[i]), "recall": float(recall[i]),
+                                           "f1": float(f1[i]), "support": int(support[i])} for i in ids},
+            "confusion": confusion_matrix(references, predictions, labels=ids).tolist(),
+            "n": len(references),
+        }
+
+
+def score(predictions: list[str], references: list[str]) -> dict:
+    """Metrics for label names (the evaluate module works on ids)."""
+    index = {name: i for i, name in enumerate(LABEL_NAMES)}
+    metric = ClassificationReport()
+    return metric.compute(predictions=[index[p] for p in predictions], references=[index[r] for r in references])
