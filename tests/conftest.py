@@ -36,3 +36,14 @@ def pytest_collection_modifyitems(config, items):
     if not SEEDS:
         raise pytest.UsageError(f"no seed reports under {SHARED / 'seeds'}: put ../shared beside the project "
                                 "or set REPORTAG_SHARED")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """A real reportag model, fine-tuned for a few steps on the seed labels (about a minute on 2 cores)."""
+    from train.fit import TrainConfig
+    from train.pipeline import train_default
+
+    output = tmp_path_factory.mktemp("models") / "tiny"
+    config = TrainConfig(max_steps=24, learning_rate=2e-4, progress=False, quantize=True)
+    return train_default([ROOT / "labels"], config, output)
