@@ -24,9 +24,9 @@ EXPORT_FORMATS = ("jsonl", "csv", "parquet", "hf")
 # words their first-level headings use. Order matters: the first match wins.
 SECTIONS = (
     ("shortfalls", re.compile(r"不足|问题|短板|差距")),
-    ("next year", re.compile(r"安排|打算|计划|思路|下一步|下一年|明年|今后|目标")),
+    ("next year", re.compile(r"安排|打算|计划|思路|下一步|下一年|明年|今后|目标|任务|总体要求|政策取向")),
     ("leaders' duty", re.compile(r"第一责任人|主要负责人|负责人履行")),
-    ("measures and results", re.compile(r"举措|成效|主要工作|工作情况|推进情况|开展情况|成绩")),
+    ("measures and results", re.compile(r"举措|成效|主要工作|工作情况|推进情况|开展情况|成绩|回顾|总结")),
     ("other matters", re.compile(r"其他|其它")),
 )
 PREAMBLE = "preamble"

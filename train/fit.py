@@ -83,7 +83,7 @@ def fit(train_rows: list[dict], eval_rows: list[dict], config: TrainConfig, outp
     base = resolve_base_model(config.base_model)
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForSequenceClassification.from_pretrained(
-        base, num_labels=len(LABEL_NAMES), id2label=ID2LABEL, label2id=LABEL2ID)
+        base, num_labels=len(LABEL_NAMES), id2label=ID2LABEL, label2id=LABEL2ID, dtype=torch.float32)
 
     def prepare(rows):
         dataset = to_dataset(rows)
