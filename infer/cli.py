@@ -111,7 +111,7 @@ def tag(
     for error in errors:
         report_error(error)
     if rows:
-        tagged = tag_rows(rows, predictor, skip_structure=skip_structure)
+        tagged = tag_rows(rows, predictor, skip_structure=skip_structure, batch_size=batch_size)
         color = output is None and sys.stdout.isatty()
         summaries = summarise(tagged)
         if format is TagFormat.html:
@@ -160,12 +160,12 @@ def train(
                                             "licence), a Hugging Face id such as bert-base-chinese, or a folder.")] = "m3e-small",
     labels: LabelsOption = [Path("labels"), Path("labels/written")],
     context: Annotated[Context, typer.Option(help="section: (heading chain, sentence) pairs; none: sentence alone.")] = Context.section,
-    epochs: Annotated[float, typer.Option(help="Most epochs; early stopping may end sooner.")] = 8,
+    epochs: Annotated[float, typer.Option(help="Most epochs; early stopping may end sooner.")] = 6,
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 1e-4,
     batch_size: Annotated[int, typer.Option(help="Training batch size.")] = 16,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
     max_steps: Annotated[int, typer.Option(help="Stop after this many steps (smoke tests); -1: no limit.")] = -1,
-    quantize: Annotated[bool, typer.Option(help="Tag with int8 dynamic quantisation (see make bench).")] = True,
+    quantize: Annotated[bool, typer.Option(help="Export the int8 ONNX model that tagging uses (else fp32 ONNX).")] = True,
 ) -> None:
     """Fine-tune the base model on the labelled units; save the model folder with its card."""
     from train.fit import TrainConfig
@@ -183,7 +183,7 @@ def evaluate(
     dev: Annotated[Path, typer.Option(help="The labelled dev set of other governments' reports.")] = Path("../shared/dev"),
     out: Annotated[Path, typer.Option(help="Where metrics.json, EVAL.md and confusion PNGs go.")] = Path("runs/eval"),
     base_model: Annotated[str, typer.Option("--base-model", help="As for train.")] = "m3e-small",
-    epochs: Annotated[float, typer.Option(help="Most epochs per model.")] = 8,
+    epochs: Annotated[float, typer.Option(help="Most epochs per model.")] = 6,
     loro: Annotated[bool, typer.Option(help="Run leave-one-report-out over the seeds.")] = True,
     card: Annotated[Optional[Path], typer.Option(help="Model folder whose card gets the table.")] = DEFAULT_MODEL,
 ) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from .errors import InputError
 from .labels import LABEL_NAMES, STRUCTURE_LABEL
 from .pipeline import report_rows
-from .predict import Predictor
+from .predict import BatchScorer
 from .read import STDIN, SUPPORTED_SUFFIXES, read_report
 from .segment import HEADING, META, heading_level
 
@@ -78,8 +78,8 @@ def is_structure(row: dict) -> bool:
     return kind == META or (kind == HEADING and heading_level(row["text"]) in (0, 1))
 
 
-def tag_rows(rows: list[dict], predictor: Predictor, skip_structure: bool = False,
-             show_progress: bool | None = None) -> list[dict]:
+def tag_rows(rows: list[dict], predictor: BatchScorer, skip_structure: bool = False,
+             show_progress: bool | None = None, batch_size: int = 64) -> list[dict]:
     """The rows with `label`, `score` and `scores` added, in input order."""
     if skip_structure:
         rows = [row for row in rows if not is_structure(row)]
@@ -93,9 +93,9 @@ def tag_rows(rows: list[dict], predictor: Predictor, skip_structure: bool = Fals
 
         with Progress(transient=True) as bar:
             task = bar.add_task("tagging", total=len(todo))
-            probs = predictor.predict_proba(headings, texts, progress=lambda n: bar.advance(task, n))
+            probs = predictor.predict_proba(headings, texts, batch_size, progress=lambda n: bar.advance(task, n))
     else:
-        probs = predictor.predict_proba(headings, texts)
+        probs = predictor.predict_proba(headings, texts, batch_size)
     labels = predictor.labels
     tagged = [dict(row) for row in rows]
     for row in tagged:

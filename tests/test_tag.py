@@ -124,3 +124,34 @@ def test_bad_input_is_one_line_and_exit_2(cli, tiny_model, tmp_path, case):
     assert result.exit_code == 2
     assert expected in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+def test_onnx_int8_agrees_with_pytorch(tiny_model):
+    from infer.predict import OnnxPredictor, load_predictor
+    from infer.read import read_report
+    from infer.segment import segment
+
+    onnx, torch_path = load_predictor(tiny_model), load_predictor(tiny_model, runtime="torch")
+    assert isinstance(onnx, OnnxPredictor) and onnx.labels == torch_path.labels == list(LABEL_NAMES)
+    units = [u for u in segment(read_report(REPORT)) if u.kind == "sentence"]
+    args = ([u.heading for u in units], [u.text for u in units])
+    fast, slow = onnx.predict_proba(*args), torch_path.predict_proba(*args)
+    argmax = lambda rows: [max(range(5), key=row.__getitem__) for row in rows]
+    agree = sum(a == b for a, b in zip(argmax(fast), argmax(slow))) / len(units)
+    assert agree >= 0.9
+    assert max(abs(a - b) for fr, sr in zip(fast, slow) for a, b in zip(fr, sr)) < 0.15
+
+
+def test_tagging_loads_no_training_code(tiny_model, tmp_path):
+    import subprocess
+    import sys
+
+    probe = ("import sys; from infer.cli import app; "
+             f"sys.argv = ['reportag', 'tag', {str(REPORT)!r}, '--model', {str(tiny_model)!r}, '--format', 'jsonl', "
+             f"'--output', {str(tmp_path / 'out.jsonl')!r}]\n"
+             "try:\n    app()\nexcept SystemExit:\n    pass\n"
+             "heavy = sorted(m for m in ('train', 'datasets', 'evaluate', 'sklearn', 'label_studio_sdk', 'torch', "
+             "'transformers') if m in sys.modules)\nprint(heavy)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 72

@@ -19,6 +19,7 @@ from infer.predict import Predictor
 from infer.segment import heading_level
 
 from .baselines import SectionRule, TfidfLogReg
+from .export import export_onnx
 from .fit import TrainConfig, fit, split_by_report
 from .metrics import score
 
@@ -74,12 +75,15 @@ def predict_labels(predictor: Predictor, rows: list[dict]) -> list[str]:
     return [predictor.labels[max(range(len(p)), key=p.__getitem__)] for p in probs]
 
 
-def quantized(predictor: Predictor) -> Predictor:
-    import torch
+def quantized(predictor: Predictor, folder: Path):
+    """The int8 ONNX export that tagging uses, loaded as tagging loads it."""
+    from infer.predict import OnnxPredictor
 
-    model = torch.ao.quantization.quantize_dynamic(copy.deepcopy(predictor.model).cpu(), {torch.nn.Linear},
-                                                   dtype=torch.qint8)
-    return replace(predictor, model=model)
+    folder.mkdir(parents=True, exist_ok=True)
+    onnx_file = export_onnx(copy.deepcopy(predictor.model), predictor.tokenizer, folder, quantize=True)
+    predictor.tokenizer.save_pretrained(folder)
+    settings = {"context": predictor.context, "max_length": predictor.max_length}
+    return OnnxPredictor.load(folder, onnx_file, settings, predictor.labels)
 
 
 def run(rows: list[dict], plan: EvalPlan, log=print) -> dict:
@@ -123,14 +127,14 @@ def run(rows: list[dict], plan: EvalPlan, log=print) -> dict:
             predictor, history = train_model(rows, replace(plan.train, context=context, progress=False))
             systems[f"model [{context}]"] = predictor
             if context == "section":
-                systems["model [section, int8]"] = quantized(predictor)
+                systems["model [section, int8 ONNX]"] = quantized(predictor, plan.out_dir / "onnx")
         if len(seed_rows) < len(rows):
             predictor, _ = train_model(seed_rows, replace(plan.train, context="section", progress=False))
             systems["model [section, seeds only]"] = predictor
         for split, dev_rows in dev_sets.items():
             gold = [r["label"] for r in dev_rows]
             for system, model in systems.items():
-                predicted = predict_labels(model, dev_rows) if isinstance(model, Predictor) else model.predict(dev_rows)
+                predicted = model.predict(dev_rows) if hasattr(model, "predict") else predict_labels(model, dev_rows)
                 record(split, system, predicted, gold)
 
     plan.out_dir.mkdir(parents=True, exist_ok=True)
