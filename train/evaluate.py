@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -123,11 +125,12 @@ def run(rows: list[dict], plan: EvalPlan, log=print) -> dict:
         seed_rows = [r for r in rows if r.get("source") == "seed"]
         if len(seed_rows) < len(rows):
             systems["TF-IDF + LR [section, seeds only]"] = TfidfLogReg("section").fit(seed_rows)
+        scratch = tempfile.mkdtemp(prefix="reportag-eval-onnx-")
         for context in plan.contexts:
             predictor, history = train_model(rows, replace(plan.train, context=context, progress=False))
             systems[f"model [{context}]"] = predictor
             if context == "section":
-                systems["model [section, int8 ONNX]"] = quantized(predictor, plan.out_dir / "onnx")
+                systems["model [section, int8 ONNX]"] = quantized(predictor, Path(scratch))
         if len(seed_rows) < len(rows):
             predictor, _ = train_model(seed_rows, replace(plan.train, context="section", progress=False))
             systems["model [section, seeds only]"] = predictor
@@ -136,6 +139,8 @@ def run(rows: list[dict], plan: EvalPlan, log=print) -> dict:
             for system, model in systems.items():
                 predicted = model.predict(dev_rows) if hasattr(model, "predict") else predict_labels(model, dev_rows)
                 record(split, system, predicted, gold)
+
+        shutil.rmtree(scratch, ignore_errors=True)
 
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(plan.out_dir / "metrics.json", json.dumps(results, ensure_ascii=False, indent=1))

@@ -158,6 +158,7 @@ def save_model(model, tokenizer, config: TrainConfig, output_dir: str | Path, ex
     output_dir = Path(output_dir)
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", dir=output_dir.parent))
+    staging.chmod(0o755)  # mkdtemp makes 0700; the model folder is meant to be shared
     try:
         onnx_file = export_onnx(model, tokenizer, staging, config.quantize)
         model.config.update({SETTINGS_KEY: {"context": config.context, "max_length": config.max_length,

@@ -96,8 +96,8 @@ Tags each sentence of a Chinese rule-of-law government annual report (法治政�
 
 ## Base model and licence
 - Base: `{config.base_model}` ({base_note}).
-- Fine-tuned with `transformers` Trainer; input: the pair (section context, sentence) when
-  `context = {config.context}` is "section" (top and innermost heading of the sentence's chain).
+- Fine-tuned with `transformers` Trainer. Input ({config.context}): "section" is the pair (section context,
+  sentence), the context being the top and innermost heading of the sentence's chain; "none" is the sentence alone.
 
 ## Data
 - {data.get('units', '?')} labelled units from {data.get('reports', '?')} reports
@@ -108,7 +108,8 @@ Tags each sentence of a Chinese rule-of-law government annual report (法治政�
 ## Training
 epochs ≤ {config.epochs:g} (patience {config.patience}), learning rate {config.learning_rate:g}, batch {config.batch_size},
 max length {config.max_length} tokens, seed {config.seed}, class-weighted cross-entropy (inverse square-root frequency),
-int8 dynamic quantisation at tagging time: {config.quantize}.
+tagging runs the {'int8' if config.quantize else 'fp32'} ONNX export (`model.int8.onnx` / `model.onnx`) in ONNX Runtime;
+`model.safetensors` is the fp32 model for `from_pretrained`.
 
 ## Evaluation
 {eval_table}
