@@ -213,7 +213,7 @@ def data_stats(labels: LabelsOption = [Path("labels"), Path("labels/written")]) 
 
     from train.data import load_rows, stats_tables
 
-    rows = load_rows(labels)
+    rows = run_guarded(load_rows, labels)
     if not rows:
         fail(f"{', '.join(map(str, labels))}: no annotations found")
     console = Console()
@@ -237,10 +237,10 @@ def data_export(
     """Export every labelled unit (report, index, kind, heading, text, label, source)."""
     from train.data import export_rows, load_rows
 
-    rows = load_rows(labels)
+    rows = run_guarded(load_rows, labels)
     if not rows:
         fail(f"{', '.join(map(str, labels))}: no annotations found")
-    export_rows(rows, format.value, output)
+    run_guarded(export_rows, rows, format.value, output)
     typer.echo(f"wrote {len(rows)} units to {output}", err=True)
 
 
@@ -254,15 +254,8 @@ def data_import(
     """Merge a Label Studio export into labels/annotations/ by report and index."""
     from train.annotations import import_export
 
-    result = run_merge(lambda: import_export(file, labels, overwrite=overwrite, dry_run=dry_run), file)
+    result = run_guarded(import_export, file, labels, overwrite=overwrite, dry_run=dry_run)
     print_merge(result, dry_run)
-
-
-def run_merge(merge, source):
-    try:
-        return merge()
-    except InputError as error:
-        fail(str(error))
 
 
 def print_merge(result, dry_run: bool = False) -> None:

@@ -127,7 +127,7 @@ def run(rows: list[dict], plan: EvalPlan, log=print) -> dict:
             systems["TF-IDF + LR [section, seeds only]"] = TfidfLogReg("section").fit(seed_rows)
         scratch = tempfile.mkdtemp(prefix="reportag-eval-onnx-")
         for context in plan.contexts:
-            predictor, history = train_model(rows, replace(plan.train, context=context, progress=False))
+            predictor, _ = train_model(rows, replace(plan.train, context=context, progress=False))
             systems[f"model [{context}]"] = predictor
             if context == "section":
                 systems["model [section, int8 ONNX]"] = quantized(predictor, Path(scratch))
