@@ -274,6 +274,93 @@ def print_merge(result, dry_run: bool = False) -> None:
     typer.echo(f"{result.summary()}; {verb} {len(result.written)} files", err=True)
 
 
+ls_app = typer.Typer(help="Label Studio: serve, push sentences with predictions, pull annotations, ML backend.",
+                     no_args_is_help=True)
+app.add_typer(ls_app, name="ls")
+
+
+class Strategy(str, Enum):
+    entropy = "entropy"
+    margin = "margin"
+    random = "random"
+
+
+@ls_app.command("push")
+def ls_push(
+    paths: Annotated[list[str], typer.Argument(help="Reports (or folders) whose units become tasks.")],
+    project: Annotated[str, typer.Option("--project", help="Label Studio project title (created if absent).")],
+    predict: Annotated[bool, typer.Option("--predict", help="Attach the model's predictions to the tasks.")] = False,
+    select: Annotated[Optional[int], typer.Option("--select", help="Push only the N units the model is least sure of.")] = None,
+    strategy: Annotated[Strategy, typer.Option(help="Uncertainty for --select.")] = Strategy.entropy,
+    model: Annotated[Path, typer.Option("--model", "-m", help="Model for --predict and --select.")] = DEFAULT_MODEL,
+    backend: Annotated[Optional[str], typer.Option(help="Connect this ML backend URL to the project.")] = None,
+) -> None:
+    """Import the units of reports as Label Studio tasks; re-pushing never duplicates a task."""
+    from .tag import collect_rows, is_structure, tag_rows
+    from train import labelstudio
+
+    rows, errors = collect_rows(paths)
+    for error in errors:
+        report_error(error)
+    rows = [row for row in rows if not is_structure(row)]
+    version = None
+    if predict or select:
+        predictor = run_guarded(__import__("infer.predict", fromlist=["load_predictor"]).load_predictor, model)
+        rows = tag_rows(rows, predictor)
+        version = predictor.name if predict else None
+    if select:
+        rows = labelstudio.select(rows, select, strategy.value)
+    client = run_guarded(labelstudio.connect)
+    imported, skipped = run_guarded(labelstudio.push, client, rows, project, version)
+    if backend:
+        run_guarded(labelstudio.connect_backend, client, project, backend)
+    typer.echo(f"{imported} tasks imported, {skipped} already in project {project!r}", err=True)
+    if errors:
+        raise typer.Exit(2)
+
+
+@ls_app.command("pull")
+def ls_pull(
+    project: Annotated[str, typer.Option("--project", help="Label Studio project title.")],
+    labels: Annotated[Path, typer.Option("--labels", help="The labels folder to merge into.")] = Path("labels"),
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace stored labels that differ.")] = False,
+) -> None:
+    """Export the project's annotations and merge them into labels/annotations/."""
+    from train import labelstudio
+
+    client = run_guarded(labelstudio.connect)
+    print_merge(run_guarded(labelstudio.pull, client, project, labels, overwrite))
+
+
+@ls_app.command("backend")
+def ls_backend(
+    model: Annotated[Path, typer.Option("--model", "-m", help="The model to serve.")] = DEFAULT_MODEL,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 9090,
+) -> None:
+    """Serve the model as a Label Studio ML backend (/health, /setup, /predict, /webhook)."""
+    from train.backend import make_server
+
+    server = run_guarded(make_server, model, host, port)
+    typer.echo(f"reportag ML backend on http://{host}:{port}", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.server_close()
+
+
+@ls_app.command("serve")
+def ls_serve(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8080,
+    data: Annotated[Path, typer.Option(help="Label Studio's data folder.")] = Path(".label-studio"),
+    venv: Annotated[Path, typer.Option(help="Label Studio's own virtual environment.")] = Path(".venv-ls"),
+) -> None:
+    """Start Label Studio on 127.0.0.1 with its data under .label-studio/ (admin and token from the environment or generated once)."""
+    from train.labelstudio import serve
+
+    run_guarded(serve, port, data, venv)
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m infer.cli`
     app()
 

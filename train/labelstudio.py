@@ -1,0 +1,194 @@
+"""Label Studio round trip through label-studio-sdk: push sentences (with predictions), pull annotations.
+
+The server is found from LABEL_STUDIO_URL (default http://127.0.0.1:8080) and
+LABEL_STUDIO_API_KEY. Tasks carry `data` {text, heading, report, index, kind}; pushing a
+report again skips the units already in the project; pulled annotations merge into
+labels/annotations/ by the same rules as `reportag data import`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import re
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from infer.errors import InputError
+from infer.labels import choices_result
+
+from .annotations import MergeResult, import_export
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+CONFIG = Path("labels/config.xml")
+STRATEGIES = ("entropy", "margin", "random")
+
+
+def connect(url: str | None = None, api_key: str | None = None):
+    """A checked SDK client; InputError for a missing key, an unreachable server or a wrong token."""
+    from label_studio_sdk import LabelStudio
+
+    url = url or os.environ.get("LABEL_STUDIO_URL") or DEFAULT_URL
+    api_key = api_key or os.environ.get("LABEL_STUDIO_API_KEY")
+    if not api_key:
+        raise InputError("LABEL_STUDIO_API_KEY", "not set: export the API token of your Label Studio user")
+    client = LabelStudio(base_url=url, api_key=api_key)
+    try:
+        client.projects.list(page_size=1)
+    except Exception as exc:  # httpx connection errors and the SDK's ApiError alike
+        status = getattr(exc, "status_code", None)
+        if status in (401, 403):
+            raise InputError(url, "Label Studio refused the API token (wrong LABEL_STUDIO_API_KEY?)") from None
+        raise InputError(url, f"Label Studio is not reachable ({exc.__class__.__name__}); start it with "
+                         "`make label-studio`") from None
+    return client
+
+
+def _choices(config: str) -> list[str]:
+    return re.findall(r'<Choice\s+value="([^"]+)"', config)
+
+
+def ensure_project(client, name: str, config_path: Path = CONFIG):
+    """The project titled `name`, created with labels/config.xml if absent, checked if present."""
+    config = config_path.read_text(encoding="utf-8")
+    for project in client.projects.list():
+        if project.title == name:
+            theirs = getattr(project, "label_config", None) or client.projects.get(id=project.id).label_config
+            if _choices(theirs) != _choices(config) or 'name="label"' not in theirs:
+                raise InputError(name, "the project's labeling config does not match labels/config.xml "
+                                 f"(choices {_choices(theirs)})")
+            return project
+    return client.projects.create(title=name, label_config=config)
+
+
+def existing_keys(client, project_id: int) -> set[tuple[str, int]]:
+    keys = set()
+    for task in client.tasks.list(project=project_id, fields="all"):
+        data = task.data or {}
+        if "report" in data and "index" in data:
+            keys.add((str(data["report"]), int(data["index"])))
+    return keys
+
+
+def uncertainty(scores: dict[str, float], strategy: str, rng: random.Random) -> float:
+    """Higher means the model is less sure."""
+    values = sorted(scores.values(), reverse=True)
+    if strategy == "entropy":
+        return -sum(p * math.log(p) for p in values if p > 0)
+    if strategy == "margin":
+        return -(values[0] - values[1])
+    return rng.random()
+
+
+def select(rows: list[dict], n: int, strategy: str, seed: int = 0) -> list[dict]:
+    """The n rows the model is least sure of, taken in turn from each report so all are represented."""
+    rng = random.Random(seed)
+    by_report: dict[str, list[dict]] = defaultdict(list)
+    for row in sorted(rows, key=lambda r: uncertainty(r["scores"], strategy, rng), reverse=True):
+        by_report[row["report"]].append(row)
+    chosen: list[dict] = []
+    queues = list(by_report.values())
+    while len(chosen) < n and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < n:
+                chosen.append(queue.pop(0))
+    return chosen
+
+
+def task_of(row: dict, model_version: str | None) -> dict:
+    task = {"data": {key: row[key] for key in ("text", "heading", "report", "index", "kind") if key in row}}
+    if model_version is not None and "label" in row:
+        task["predictions"] = [{"model_version": model_version, "score": row["score"],
+                                "result": [choices_result(row["label"])]}]
+    return task
+
+
+def api_errors(function):
+    """Turn the SDK's ApiError (a refused request) into one InputError line naming what the server said."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(client, *args, **kwargs):
+        from label_studio_sdk.core.api_error import ApiError
+
+        try:
+            return function(client, *args, **kwargs)
+        except ApiError as exc:
+            body = exc.body if isinstance(exc.body, dict) else {}
+            reason = body.get("validation_errors") or body.get("detail") or exc.body
+            raise InputError(f"Label Studio ({exc.status_code})", f"{function.__name__}: {reason}") from None
+    return wrapper
+
+
+@api_errors
+def push(client, rows: list[dict], project_name: str, model_version: str | None = None) -> tuple[int, int]:
+    """Import the rows as tasks, skipping units already in the project: (imported, skipped)."""
+    project = ensure_project(client, project_name)
+    have = existing_keys(client, project.id)
+    new = [row for row in rows if (row["report"], int(row["index"])) not in have]
+    if new:
+        client.projects.import_tasks(id=project.id, request=[task_of(row, model_version) for row in new],
+                                     commit_to_project=True, return_task_ids=True)
+    return len(new), len(rows) - len(new)
+
+
+@api_errors
+def pull(client, project_name: str, labels_root: Path, overwrite: bool = False) -> MergeResult:
+    """Export the project's annotations and merge them into labels_root (all or nothing)."""
+    project = next((p for p in client.projects.list() if p.title == project_name), None)
+    if project is None:
+        raise InputError(project_name, "no such Label Studio project")
+    exported = client.projects.exports.as_json(project.id)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{project_name}.json"
+        path.write_text(json.dumps(exported, ensure_ascii=False), encoding="utf-8")
+        return import_export(path, labels_root, overwrite=overwrite)
+
+
+@api_errors
+def connect_backend(client, project_name: str, url: str) -> None:
+    project = ensure_project(client, project_name)
+    if not any(getattr(b, "url", "") == url for b in client.ml.list(project=project.id)):
+        client.ml.create(url=url, project=project.id, title="reportag", is_interactive=False)
+
+
+def credentials(data: Path) -> dict[str, str]:
+    """Admin user and API token: from the environment, else generated once and kept in data/credentials.json."""
+    import secrets
+
+    stored = data / "credentials.json"
+    saved = json.loads(stored.read_text()) if stored.is_file() else {}
+    creds = {
+        "username": os.environ.get("LABEL_STUDIO_USERNAME") or saved.get("username") or "admin@reportag.local",
+        "password": os.environ.get("LABEL_STUDIO_PASSWORD") or saved.get("password") or secrets.token_urlsafe(12),
+        "token": os.environ.get("LABEL_STUDIO_USER_TOKEN") or saved.get("token") or secrets.token_hex(20),
+    }
+    if creds != saved:
+        data.mkdir(parents=True, exist_ok=True)
+        stored.write_text(json.dumps(creds))
+        stored.chmod(0o600)
+    return creds
+
+
+def serve(port: int, data: Path, venv: Path) -> None:
+    """Run Label Studio in the foreground on 127.0.0.1:port (make label-studio-install first)."""
+    import subprocess
+
+    binary = venv / "bin" / "label-studio"
+    if not binary.is_file():
+        raise InputError(binary, "Label Studio is not installed: run `make label-studio-install`")
+    creds = credentials(data)
+    env = {**os.environ, "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true", "LABEL_STUDIO_USERNAME": creds["username"],
+           "LABEL_STUDIO_PASSWORD": creds["password"], "LABEL_STUDIO_USER_TOKEN": creds["token"],
+           "LABEL_STUDIO_BASE_DATA_DIR": str(data.resolve()),
+           # Label Studio refuses ML backends on loopback addresses unless told otherwise; here both
+           # it and `reportag ls backend` listen on 127.0.0.1 of the user's own machine.
+           "ML_BLOCK_LOCAL_IP": os.environ.get("ML_BLOCK_LOCAL_IP", "false"),
+           "SSRF_PROTECTION_ENABLED": os.environ.get("SSRF_PROTECTION_ENABLED", "false")}
+    print(f"Label Studio on http://127.0.0.1:{port}  user {creds['username']}  password {creds['password']}\n"
+          f"export LABEL_STUDIO_URL=http://127.0.0.1:{port} LABEL_STUDIO_API_KEY={creds['token']}", flush=True)
+    subprocess.run([str(binary), "start", "--no-browser", "--internal-host", "127.0.0.1", "--port", str(port)],
+                   env=env, check=False)
