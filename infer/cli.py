@@ -7,7 +7,6 @@ datasets, evaluate, scikit-learn or the Label Studio SDK.
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 from .errors import InputError
+from .labels import LABEL_FOLDERS
 
 app = typer.Typer(
     help="Tag the sentences of Chinese rule-of-law government annual reports "
@@ -77,6 +77,11 @@ def emit(rendered: str, output: Optional[Path]) -> None:
 
 
 DEFAULT_MODEL = Path("models/reportag-default")
+DEFAULT_LABELS = [Path(folder) for folder in LABEL_FOLDERS]
+LabelsOption = Annotated[
+    list[Path],
+    typer.Option("--labels", help="Labels folders (each with reports/ and annotations/); repeatable."),
+]
 
 
 class TagFormat(str, Enum):
@@ -103,10 +108,7 @@ def tag(
     from .tag import collect_rows, summarise, tag_rows
     from . import write
 
-    try:
-        predictor = load_predictor(model)
-    except InputError as error:
-        fail(str(error))
+    predictor = run_guarded(load_predictor, model)
     rows, errors = collect_rows(paths)
     for error in errors:
         report_error(error)
@@ -158,7 +160,7 @@ def train(
     output: Annotated[Path, typer.Option("--output", "-o", help="Model folder to write.")] = DEFAULT_MODEL,
     base_model: Annotated[str, typer.Option("--base-model", help="m3e-small (offline default, non-commercial "
                                             "licence), a Hugging Face id such as bert-base-chinese, or a folder.")] = "m3e-small",
-    labels: LabelsOption = [Path("labels"), Path("labels/written")],
+    labels: LabelsOption = DEFAULT_LABELS,
     context: Annotated[Context, typer.Option(help="section: (heading chain, sentence) pairs; none: sentence alone.")] = Context.section,
     epochs: Annotated[float, typer.Option(help="Most epochs; early stopping may end sooner.")] = 6,
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 1e-4,
@@ -179,7 +181,7 @@ def train(
 
 @app.command("eval")
 def evaluate(
-    labels: LabelsOption = [Path("labels"), Path("labels/written")],
+    labels: LabelsOption = DEFAULT_LABELS,
     dev: Annotated[Path, typer.Option(help="The labelled dev set of other governments' reports.")] = Path("../shared/dev"),
     out: Annotated[Path, typer.Option(help="Where metrics.json, EVAL.md and confusion PNGs go.")] = Path("runs/eval"),
     base_model: Annotated[str, typer.Option("--base-model", help="As for train.")] = "m3e-small",
@@ -200,14 +202,10 @@ data_app = typer.Typer(help="The labelled data in labels/: statistics, exports, 
                        no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
-LabelsOption = Annotated[
-    list[Path],
-    typer.Option("--labels", help="Labels folders (each with reports/ and annotations/); repeatable."),
-]
 
 
 @data_app.command("stats")
-def data_stats(labels: LabelsOption = [Path("labels"), Path("labels/written")]) -> None:
+def data_stats(labels: LabelsOption = DEFAULT_LABELS) -> None:
     """Counts per label, per report and per section, and sentence lengths."""
     from rich.console import Console
 
@@ -232,7 +230,7 @@ class ExportFormat(str, Enum):
 def data_export(
     format: Annotated[ExportFormat, typer.Option("--format", "-f", help="jsonl, csv, parquet, or hf (a datasets folder).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="File (or folder for hf) to write.")],
-    labels: LabelsOption = [Path("labels"), Path("labels/written")],
+    labels: LabelsOption = DEFAULT_LABELS,
 ) -> None:
     """Export every labelled unit (report, index, kind, heading, text, label, source)."""
     from train.data import export_rows, load_rows
@@ -296,8 +294,10 @@ def ls_push(
     backend: Annotated[Optional[str], typer.Option(help="Connect this ML backend URL to the project.")] = None,
 ) -> None:
     """Import the units of reports as Label Studio tasks; re-pushing never duplicates a task."""
-    from .tag import collect_rows, is_structure, tag_rows
     from train import labelstudio
+
+    from .predict import load_predictor
+    from .tag import collect_rows, is_structure, tag_rows
 
     rows, errors = collect_rows(paths)
     for error in errors:
@@ -305,7 +305,7 @@ def ls_push(
     rows = [row for row in rows if not is_structure(row)]
     version = None
     if predict or select:
-        predictor = run_guarded(__import__("infer.predict", fromlist=["load_predictor"]).load_predictor, model)
+        predictor = run_guarded(load_predictor, model)
         rows = tag_rows(rows, predictor)
         version = predictor.name if predict else None
     if select:

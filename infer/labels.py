@@ -36,9 +36,14 @@ def check_label(value: str) -> str:
     return value
 
 
-# How a label travels in Label Studio: the <Choices name="label" toName="text"> of labels/config.xml.
+# The labels folders training reads: the seed annotations, and the project-written material.
+LABEL_FOLDERS = ("labels", "labels/written")
+
+# How a label travels in Label Studio: the <Choices name="label" toName="text"> of labels/config.xml,
+# over tasks whose data holds these fields.
 LS_FROM_NAME = "label"
 LS_TO_NAME = "text"
+LS_DATA_FIELDS = ("text", "heading", "report", "index", "kind")
 
 
 def choices_result(label: str) -> dict:
@@ -49,3 +54,8 @@ def choices_result(label: str) -> dict:
         "type": "choices",
         "value": {"choices": [check_label(label)]},
     }
+
+
+def ls_prediction(label: str, score: float, model_version: str) -> dict:
+    """A Label Studio prediction (pre-annotation) of one task."""
+    return {"model_version": model_version, "score": score, "result": [choices_result(label)]}

@@ -15,7 +15,6 @@ from pathlib import Path
 from .errors import InputError
 from .labels import LABEL_NAMES
 
-CONTEXTS = ("section", "none")
 MAX_LENGTH = 128
 _PART_CHARS = 32  # each heading kept in the context is cut to this many characters
 SETTINGS_KEY = "reportag"  # config.json entry that marks a reportag model
@@ -40,6 +39,10 @@ def encode(tokenizer, headings: Sequence[str], texts: Sequence[str], context: st
         return tokenizer([context_of(h) for h in headings], list(texts), truncation="longest_first",
                          max_length=max_length, **kwargs)
     return tokenizer(list(texts), truncation=True, max_length=max_length, **kwargs)
+
+
+def argmax(values: Sequence[float]) -> int:
+    return max(range(len(values)), key=values.__getitem__)
 
 
 class BatchScorer:

@@ -174,9 +174,10 @@ def pdf_to_text(path: Path) -> str:
     A line ends its paragraph when the next line is indented (the first line of a
     paragraph in official documents), when it stops far short of the text block's right
     edge, or when it stops short or ends with end punctuation and the next line opens
-    with a heading marker. A line a few characters short without end punctuation was
-    wrapped early around an unbreakable run (“3.15”, a number), so the next continues it. Otherwise the next line continues it (joining two paragraphs by
-    mistake costs nothing: sentences still end at their punctuation).
+    with a heading marker. Otherwise the next line continues it: a line a few characters
+    short without end punctuation was wrapped early around an unbreakable run (“3.15”,
+    a number), and joining two paragraphs by mistake costs nothing, since sentences
+    still end at their punctuation.
     """
     import pdfplumber
 

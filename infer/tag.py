@@ -16,7 +16,7 @@ from pathlib import Path
 from .errors import InputError
 from .labels import LABEL_NAMES, STRUCTURE_LABEL
 from .pipeline import report_rows
-from .predict import BatchScorer
+from .predict import BatchScorer, argmax
 from .read import STDIN, SUPPORTED_SUFFIXES, read_report
 from .segment import HEADING, META, heading_level
 
@@ -102,7 +102,7 @@ def tag_rows(rows: list[dict], predictor: BatchScorer, skip_structure: bool = Fa
         row.update(label=STRUCTURE_LABEL, score=1.0,
                    scores={name: float(name == STRUCTURE_LABEL) for name in LABEL_NAMES})
     for i, p in zip(todo, probs):
-        best = max(range(len(p)), key=p.__getitem__)
+        best = argmax(p)
         tagged[i].update(label=labels[best], score=round(p[best], 4),
                          scores={name: round(value, 4) for name, value in zip(labels, p)})
     return tagged

@@ -95,16 +95,19 @@ def summary_table(summaries: Sequence[dict], color: bool) -> str:
     return "".join(out)
 
 
+def ls_task(row: dict, model_version: str | None = None) -> dict:
+    """A Label Studio task for one unit, with the model's prediction when a model version is given."""
+    from .labels import LS_DATA_FIELDS, ls_prediction
+
+    task = {"data": {key: row[key] for key in LS_DATA_FIELDS if key in row}}
+    if model_version is not None and "label" in row:
+        task["predictions"] = [ls_prediction(row["label"], row["score"], model_version)]
+    return task
+
+
 def ls_tasks(rows: Sequence[dict], model_version: str) -> str:
     """Label Studio tasks with the model's predictions, ready to import for review."""
-    from .labels import choices_result
-
-    tasks = []
-    for row in rows:
-        data = {key: row[key] for key in ("text", "heading", "report", "index", "kind") if key in row}
-        tasks.append({"data": data, "predictions": [{"model_version": model_version, "score": row["score"],
-                                                     "result": [choices_result(row["label"])]}]})
-    return json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"
+    return json.dumps([ls_task(row, model_version) for row in rows], ensure_ascii=False, indent=1) + "\n"
 
 
 def tagged_html(rows: Sequence[dict], summaries: Sequence[dict], model_version: str) -> str:
@@ -117,7 +120,7 @@ def tagged_html(rows: Sequence[dict], summaries: Sequence[dict], model_version: 
            "line-height:1.8;color:#222}", ".s{padding:.1rem .2rem;border-radius:.2rem}",
            ".legend span{margin-right:1rem}", "table{border-collapse:collapse}td,th{border:1px solid #ccc;"
            "padding:.2rem .5rem}", ".meta{color:#999;font-size:.85em}", ".heading{font-weight:bold;display:block;"
-           "margin-top:1rem}", ".score{font-size:.7em;color:#666}"]
+           "margin-top:1rem}"]
     for label in LABELS:
         css.append(f".l-{label.value}{{background:{label.colour}33;border-bottom:2px solid {label.colour}}}")
     parts = ["<!DOCTYPE html>", '<html lang="zh"><head><meta charset="utf-8">',

@@ -23,8 +23,6 @@ from infer.read import read_report
 from infer.segment import segment
 
 ANNOTATIONS = "annotations"
-REPORTS = "reports"
-DATA_FIELDS = ("text", "heading", "report", "index", "kind")
 
 
 @dataclass(frozen=True)
@@ -81,11 +79,6 @@ def to_task(item: Labelled) -> dict:
         "annotations": [annotation],
         "predictions": [],
     }
-
-
-def report_key(path: str | Path) -> str:
-    """How a report is named in task data: a POSIX path as the user gave it."""
-    return Path(path).as_posix()
 
 
 class AnnotationStore:

@@ -10,8 +10,8 @@ import json
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from infer.labels import choices_result
-from infer.predict import load_predictor
+from infer.labels import ls_prediction
+from infer.predict import argmax, load_predictor
 
 
 def predictions_for(predictor, tasks: list[dict]) -> list[dict]:
@@ -20,12 +20,7 @@ def predictions_for(predictor, tasks: list[dict]) -> list[dict]:
     if any(not isinstance(d.get("text"), str) for d in data):
         raise ValueError("every task needs data.text")
     probs = predictor.predict_proba([str(d.get("heading") or "") for d in data], [d["text"] for d in data])
-    results = []
-    for p in probs:
-        best = max(range(len(p)), key=p.__getitem__)
-        results.append({"model_version": predictor.name, "score": round(p[best], 4),
-                        "result": [choices_result(predictor.labels[best])]})
-    return results
+    return [ls_prediction(predictor.labels[argmax(p)], round(max(p), 4), predictor.name) for p in probs]
 
 
 def make_server(model_dir: Path, host: str = "127.0.0.1", port: int = 9090) -> ThreadingHTTPServer:

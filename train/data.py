@@ -11,12 +11,12 @@ from pathlib import Path
 
 from infer.errors import InputError
 from infer.files import atomic_write_text
-from infer.labels import LABEL_NAMES
+from infer.labels import LABEL_FOLDERS, LABEL_NAMES
 from infer.write import to_csv, to_jsonl
 
 from .annotations import AnnotationStore
 
-DEFAULT_ROOTS = ("labels", "labels/written")
+DEFAULT_ROOTS = LABEL_FOLDERS
 ROW_FIELDS = ("report", "index", "kind", "heading", "text", "label", "source")
 EXPORT_FORMATS = ("jsonl", "csv", "parquet", "hf")
 

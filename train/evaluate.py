@@ -17,12 +17,12 @@ from pathlib import Path
 
 from infer.files import atomic_write_text
 from infer.labels import LABEL_NAMES
-from infer.predict import Predictor
+from infer.predict import Predictor, argmax
 from infer.segment import heading_level
 
 from .baselines import SectionRule, TfidfLogReg
 from .export import export_onnx
-from .fit import TrainConfig, fit, split_by_report
+from .fit import TrainConfig, fit, pick_validation_report, split_by_report
 from .metrics import score
 
 DEV_DIR = Path("../shared/dev")
@@ -60,8 +60,6 @@ def validation_reports(rows: list[dict]) -> set[str]:
     written = {r["report"] for r in rows if r.get("source") == "written" and Path(r["report"]).name.startswith(VALIDATION_PREFIX)}
     if written:
         return written
-    from .fit import pick_validation_report
-
     return {pick_validation_report(rows)}
 
 
@@ -74,7 +72,7 @@ def train_model(rows: list[dict], config: TrainConfig):
 
 def predict_labels(predictor: Predictor, rows: list[dict]) -> list[str]:
     probs = predictor.predict_proba([r["heading"] for r in rows], [r["text"] for r in rows])
-    return [predictor.labels[max(range(len(p)), key=p.__getitem__)] for p in probs]
+    return [predictor.labels[argmax(p)] for p in probs]
 
 
 def quantized(predictor: Predictor, folder: Path):

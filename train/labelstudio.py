@@ -18,13 +18,12 @@ from collections import defaultdict
 from pathlib import Path
 
 from infer.errors import InputError
-from infer.labels import choices_result
+from infer.write import ls_task
 
 from .annotations import MergeResult, import_export
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 CONFIG = Path("labels/config.xml")
-STRATEGIES = ("entropy", "margin", "random")
 
 
 def connect(url: str | None = None, api_key: str | None = None):
@@ -98,14 +97,6 @@ def select(rows: list[dict], n: int, strategy: str, seed: int = 0) -> list[dict]
     return chosen
 
 
-def task_of(row: dict, model_version: str | None) -> dict:
-    task = {"data": {key: row[key] for key in ("text", "heading", "report", "index", "kind") if key in row}}
-    if model_version is not None and "label" in row:
-        task["predictions"] = [{"model_version": model_version, "score": row["score"],
-                                "result": [choices_result(row["label"])]}]
-    return task
-
-
 def api_errors(function):
     """Turn the SDK's ApiError (a refused request) into one InputError line naming what the server said."""
     import functools
@@ -130,7 +121,7 @@ def push(client, rows: list[dict], project_name: str, model_version: str | None 
     have = existing_keys(client, project.id)
     new = [row for row in rows if (row["report"], int(row["index"])) not in have]
     if new:
-        client.projects.import_tasks(id=project.id, request=[task_of(row, model_version) for row in new],
+        client.projects.import_tasks(id=project.id, request=[ls_task(row, model_version) for row in new],
                                      commit_to_project=True, return_task_ids=True)
     return len(new), len(rows) - len(new)
 
