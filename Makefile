@@ -42,8 +42,8 @@ tag: setup | $(MODEL)/config.json
 bench: setup | $(MODEL)/config.json
 	$(BIN)/python -m train.bench --model $(MODEL)
 
-## test: the whole test suite (trains a small real model; starts a real Label Studio when installed)
-test: setup
+## test: the whole test suite (trains a small real model; starts a real Label Studio, installed first)
+test: setup label-studio-install
 	$(BIN)/python -m pytest -q
 
 ## label-studio-install: Label Studio in its own virtual environment (about 1 GB)
