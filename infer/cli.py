@@ -187,6 +187,9 @@ def evaluate(
     base_model: Annotated[str, typer.Option("--base-model", help="As for train.")] = "m3e-small",
     epochs: Annotated[float, typer.Option(help="Most epochs per model.")] = 6,
     loro: Annotated[bool, typer.Option(help="Run leave-one-report-out over the seeds.")] = True,
+    devset: Annotated[bool, typer.Option(help="Score models trained on all labels on the dev set.")] = True,
+    context: Annotated[Optional[list[Context]], typer.Option(
+        help="Model inputs to compare (repeatable); default: section and none.")] = None,
     card: Annotated[Optional[Path], typer.Option(help="Model folder whose card gets the table.")] = DEFAULT_MODEL,
 ) -> None:
     """Leave-one-report-out and dev-set figures for the model and both baselines, with and without context."""
@@ -194,7 +197,9 @@ def evaluate(
     from train.fit import TrainConfig
     from train.pipeline import evaluate_and_report
 
-    plan = EvalPlan(loro=loro, dev_dir=dev, out_dir=out, train=TrainConfig(base_model=base_model, epochs=epochs))
+    contexts = tuple(dict.fromkeys(c.value for c in context)) if context else EvalPlan.contexts
+    plan = EvalPlan(contexts=contexts, loro=loro, dev=devset, dev_dir=dev, out_dir=out,
+                    train=TrainConfig(base_model=base_model, epochs=epochs))
     run_guarded(evaluate_and_report, labels, plan, card)
 
 
