@@ -11,7 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from infer.labels import ls_prediction
-from infer.predict import argmax, load_predictor
+from infer.predict import load_predictor
+from infer.tag import tag_rows
 
 
 def predictions_for(predictor, tasks: list[dict]) -> list[dict]:
@@ -19,8 +20,10 @@ def predictions_for(predictor, tasks: list[dict]) -> list[dict]:
     data = [task.get("data") or {} for task in tasks]
     if any(not isinstance(d.get("text"), str) for d in data):
         raise ValueError("every task needs data.text")
-    probs = predictor.predict_proba([str(d.get("heading") or "") for d in data], [d["text"] for d in data])
-    return [ls_prediction(predictor.labels[argmax(p)], round(max(p), 4), predictor.name) for p in probs]
+    # Only text and heading go in: the backend scores every task with the model, structure units too.
+    rows = [{"text": d["text"], "heading": str(d.get("heading") or "")} for d in data]
+    return [ls_prediction(row["label"], row["score"], predictor.name)
+            for row in tag_rows(rows, predictor, show_progress=False)]
 
 
 def make_server(model_dir: Path, host: str = "127.0.0.1", port: int = 9090) -> ThreadingHTTPServer:
