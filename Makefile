@@ -7,8 +7,10 @@ LS_VERSION ?= 1.23.2
 MODEL ?= models/reportag-default
 FILE ?= labels/reports/003_17ec0ea3c369c8c4.txt
 DEV ?= ../shared/dev
+CORPUS ?= ../shared/corpus
+ADAPTED ?= models/base/m3e-small-adapted
 
-.PHONY: setup base-model train eval tag bench test label-studio label-studio-install clean
+.PHONY: setup base-model train eval adapt tag bench bench-corpus test browser label-studio label-studio-install clean
 
 ## setup: .venv with the CPU build of torch first (an unpinned torch pulls a multi-GB CUDA build), then the project
 setup: $(BIN)/.installed
@@ -22,29 +24,43 @@ $(BIN)/.installed: pyproject.toml
 base-model: setup
 	$(BIN)/reportag base-model
 
-## train: fine-tune the default model on labels/ (about 5-10 minutes on 2 CPU cores)
+## train: fine-tune the default model on labels/ (under 15 minutes on 2 CPU cores) and install it for `reportag tag` anywhere
 train: base-model
-	$(BIN)/reportag train --output $(MODEL)
+	$(BIN)/reportag train --output $(MODEL) --install
 
 $(MODEL)/config.json:
 	$(MAKE) train
 
-## eval: leave-one-report-out on the seeds + the dev set, model and baselines, with and without context
+## eval: every configuration on the LORO, cross-kind and dev splits, 3 seeds each, baselines beside (hours on 2 CPU cores)
 eval: base-model
-	$(BIN)/reportag eval --dev $(DEV) --card $(MODEL)
+	$(BIN)/reportag eval --dev $(DEV) --card $(MODEL) $(EVAL_ARGS)
+
+## adapt: continue pretraining the base model on the unlabelled corpus (read from ../shared at run time)
+adapt: base-model
+	$(BIN)/reportag adapt $(CORPUS) --output $(ADAPTED)
 
 ## tag: tag FILE with the default model, setting up and training what is missing
 tag: setup | $(MODEL)/config.json
 	$(BIN)/reportag tag $(FILE) --model $(MODEL)
 	$(BIN)/reportag tag $(FILE) --model $(MODEL) --summary
 
-## bench: sentences per second and ms per report, against a plain transformers pipeline
+## bench: sentences per second and peak memory, both designs against a plain transformers pipeline
 bench: setup | $(MODEL)/config.json
 	$(BIN)/python -m train.bench --model $(MODEL)
 
-## test: the whole test suite (trains a small real model; starts a real Label Studio, installed first)
-test: setup label-studio-install
+## bench-corpus: 3,000 reports, the local engine against Ray with 1 and 2 workers, and a local Ray cluster
+bench-corpus: setup | $(MODEL)/config.json
+	$(BIN)/python -m train.bench_corpus --model $(MODEL)
+
+## test: the whole test suite (trains a small real model; starts Label Studio, Chromium and Ray, installed first)
+test: setup label-studio-install browser
 	$(BIN)/python -m pytest -q
+
+## browser: Debian's Chromium and CJK fonts for the browser test (Playwright drives the system Chromium)
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
 
 ## label-studio-install: Label Studio in its own virtual environment (about 1 GB)
 label-studio-install: $(LS_VENV)/.installed

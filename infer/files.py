@@ -1,26 +1,69 @@
-"""Atomic file writes: a reader never sees half a file, a failed run leaves the old one."""
+"""Writing files so that nothing is ever half-written, and locking a folder against a second writer.
+
+- `atomic_open`: a temporary file beside the target replaces it only when the block succeeds;
+  a symlink is followed (its target is replaced, the link stays); a character device or
+  FIFO (/dev/null, a pipe) is written in place, never replaced by a regular file.
+- `FolderLock`: an advisory lock (fcntl) on a folder; a second writer waits a bounded
+  time, then gets an InputError saying the folder is busy.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
+
+from .errors import InputError
+
+
+def output_problem(path: str | Path) -> str | None:
+    """Why `path` cannot be written as one output file, or None."""
+    path = Path(path)
+    if path.is_dir():
+        return "is a folder (to write a Parquet dataset into it, end the path with /)"
+    parent = Path(os.path.realpath(path)).parent
+    if parent.exists() and not parent.is_dir():
+        return f"{parent} is not a folder"
+    return None
+
+
+def _special(path: Path) -> bool:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode)
 
 
 @contextmanager
 def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8"):
-    """Open a temporary file beside `path`; it replaces `path` only if the block succeeds."""
+    """Open `path` for writing; a regular file is replaced only if the block succeeds."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
+    if _special(path):  # /dev/stdout, /dev/null, a named pipe: write in place
+        with open(path, mode.replace("x", "w"), encoding=None if "b" in mode else encoding) as handle:
+            yield handle
+        return
+    target = Path(os.path.realpath(path))  # a symlink's target is what gets replaced
+    problem = output_problem(target)
+    if problem:
+        raise InputError(path, problem)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:80]}.", suffix=".tmp", dir=target.parent)
+    try:
+        existing = os.stat(target).st_mode & 0o777
+    except OSError:
+        existing = 0o666 & ~_umask()
+    os.chmod(tmp, existing)  # mkstemp makes 0600; keep the old file's mode, else the usual one
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -32,6 +75,47 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    with atomic_open(path) as handle:
+def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> None:
+    with atomic_open(path, encoding=encoding) as handle:
         handle.write(text)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    with atomic_open(path, "wb") as handle:
+        handle.write(data)
+
+
+class FolderLock:
+    """An exclusive advisory lock on a folder (its `.lock` file), held for a `with` block."""
+
+    def __init__(self, folder: str | Path, timeout: float = 30.0, what: str = "folder"):
+        self.folder = Path(folder)
+        self.timeout = timeout
+        self.what = what
+        self.fd: int | None = None
+
+    def __enter__(self) -> "FolderLock":
+        import fcntl
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(self.folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
+                    os.close(self.fd)
+                    self.fd = None
+                    raise InputError(self.folder, f"the {self.what} is busy: another reportag command is writing "
+                                     f"it (waited {self.timeout:g} s); try again when it has finished") from None
+                time.sleep(0.1)
+
+    def __exit__(self, *exc) -> None:
+        import fcntl
+
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None

@@ -40,10 +40,33 @@ def check_label(value: str) -> str:
 LABEL_FOLDERS = ("labels", "labels/written")
 
 # How a label travels in Label Studio: the <Choices name="label" toName="text"> of labels/config.xml,
-# over tasks whose data holds these fields.
+# over tasks whose data holds infer.rows.LS_DATA_FIELDS.
 LS_FROM_NAME = "label"
 LS_TO_NAME = "text"
-LS_DATA_FIELDS = ("text", "heading", "report", "index", "kind")
+
+
+def config_problem(config: str) -> str | None:
+    """What is wrong with a Label Studio labelling config for reportag's tasks, or None if nothing is.
+
+    `ls push` checks a project's config with it, and the ML backend the config Label Studio sends to /setup.
+    """
+    import xml.etree.ElementTree as ET
+
+    if not isinstance(config, str) or not config.strip():
+        return "no labelling config"
+    try:
+        root = ET.fromstring(config)
+    except ET.ParseError as exc:
+        return f"the labelling config is not XML ({exc})"
+    choices = [c for c in root.iter("Choices") if c.get("name") == LS_FROM_NAME]
+    if not choices:
+        return f'the labelling config has no <Choices name="{LS_FROM_NAME}">'
+    if choices[0].get("toName") != LS_TO_NAME:
+        return f'<Choices name="{LS_FROM_NAME}"> must label toName="{LS_TO_NAME}"'
+    values = [c.get("value") for c in choices[0].iter("Choice")]
+    if values != list(LABEL_NAMES):
+        return f"the labelling config's choices {values} are not reportag's labels {list(LABEL_NAMES)}"
+    return None
 
 
 def choices_result(label: str) -> dict:

@@ -1,28 +1,241 @@
-"""Paths to rows: read every report, segment it, collect per-file errors without stopping."""
+"""Paths to documents: the one way from what a user names to rows of units.
+
+`segment`, `tag`, `data`, `ls push` and both corpus engines read their inputs here.
+A path is a report (.txt .html .htm .docx .pdf), a JSONL file of sentences (`text`,
+optional `heading`, `report`, `index`, `kind`, `year`; rows of one `report` in their given
+order are one document), a folder (searched recursively, sorted; files reportag wrote
+are skipped, recognised by the marker it writes), or `-` for standard input (a report,
+or JSONL rows as `reportag segment` writes them). A file that cannot be read becomes
+one InputError and the run goes on.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import limits
 from .errors import InputError
-from .read import iter_report_paths, read_report
-from .segment import segment
+from .read import STDIN, STDIN_NAME, SUPPORTED_SUFFIXES, digest, read_source, report_text
+from .segment import HEADING, META, SENTENCE, heading_level, segment
 
-UNIT_FIELDS = ("report", "index", "kind", "heading", "text", "start", "end")
+JSONL_SUFFIX = ".jsonl"
+INPUT_SUFFIXES = SUPPORTED_SUFFIXES | {JSONL_SUFFIX}
+KINDS = (SENTENCE, HEADING, META)
+OUTPUT_MARKER = "reportag"  # outputs name their writer: HTML <meta name="generator">, JSONL/CSV `model_version`
+_NAME_PROBLEM = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def report_rows(path: str | Path, text: str) -> list[dict]:
-    return [{"report": str(path), **unit.to_dict()} for unit in segment(text)]
+@dataclass
+class Document:
+    """One report's units in reading order."""
+
+    report: str  # the name it is known by in every output: the path as given, or the JSONL `report`
+    rows: list[dict]
+    digest: str  # sha256 of the file's bytes (or of the rows, for JSONL), the key for resuming
+    year: int | None = None  # a JSONL row's `year`, used when the report's text names none
 
 
-def segment_paths(paths: Iterable[str | Path]) -> tuple[list[dict], list[InputError]]:
-    """Rows of every readable report, and one InputError per file that could not be read."""
-    rows: list[dict] = []
-    errors: list[InputError] = []
-    for path in iter_report_paths(paths):
+@dataclass
+class Inputs:
+    """The files a run reads, and what folders held besides."""
+
+    files: list[Path] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)  # "not a report (.md)" / "reportag output" -> count
+
+    def skipped_line(self) -> str | None:
+        if not self.skipped:
+            return None
+        parts = ", ".join(f"{n} {what}" for what, n in sorted(self.skipped.items(), key=lambda x: (-x[1], x[0])))
+        return f"skipped {sum(self.skipped.values())} files in folders: {parts}"
+
+
+def expand(paths: Iterable[str | Path]) -> Inputs:
+    """Files to read, in order: folders searched recursively (sorted, symlinked folders not followed)."""
+    inputs = Inputs()
+    for raw in paths:
+        path = Path(raw)
+        if str(raw) != STDIN and path.is_dir():
+            for folder, subfolders, names in os.walk(path):
+                subfolders.sort()
+                for name in sorted(names):
+                    file = Path(folder) / name
+                    suffix = file.suffix.lower()
+                    if suffix not in INPUT_SUFFIXES:
+                        inputs.skipped[f"not reports ({suffix or 'no extension'})"] += 1
+                    elif is_reportag_output(file):
+                        inputs.skipped["reportag outputs"] += 1
+                    elif file.is_file():
+                        inputs.files.append(file)
+        else:
+            inputs.files.append(Path(STDIN) if str(raw) == STDIN else path)
+    return inputs
+
+
+def is_reportag_output(path: Path) -> bool:
+    """Whether a file in a folder was written by reportag (its marker in the first bytes)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096).decode("utf-8", "ignore")
+    except OSError:
+        return False
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm"):
+        return f'<meta name="generator" content="{OUTPUT_MARKER}' in head
+    if suffix == JSONL_SUFFIX:
+        return '"model_version"' in head.split("\n", 1)[0] and '"label"' in head.split("\n", 1)[0]
+    return head.startswith(f"{OUTPUT_MARKER} tag ")
+
+
+def read_documents(path: Path) -> list[Document]:
+    """The documents of one input file (a report is one; a JSONL file may hold several)."""
+    if str(path) != STDIN and path.suffix.lower() not in INPUT_SUFFIXES:
+        raise InputError(path, f"unsupported file type {path.suffix.lower() or '(no extension)'!r}; expected one of "
+                         + ", ".join(sorted(INPUT_SUFFIXES)))
+    data, name = read_source(path)
+    suffix = ".txt" if name == STDIN_NAME else path.suffix.lower()
+    if suffix == JSONL_SUFFIX or (name == STDIN_NAME and looks_like_jsonl(data)):
+        return jsonl_documents(data, name)
+    text = report_text(data, name, suffix, path)
+    return [Document(name, [{"report": name, **unit.to_dict()} for unit in segment(text)], digest(data))]
+
+
+def iter_documents(paths: Iterable[str | Path], errors: list[InputError], inputs: Inputs | None = None
+                   ) -> Iterator[Document]:
+    """Documents of every input in order; a file that fails adds its InputError to `errors`."""
+    inputs = inputs or expand(paths)
+    for path in inputs.files:
         try:
-            rows.extend(report_rows(path, read_report(path)))
+            documents = read_documents(path)
         except InputError as error:
             errors.append(error)
+            continue
+        yield from documents
+
+
+def collect_rows(paths: Iterable[str | Path]) -> tuple[list[dict], list[InputError]]:
+    """Every row of every input, and one InputError per file that could not be read."""
+    errors: list[InputError] = []
+    rows = [row for document in iter_documents(paths, errors) for row in document.rows]
     return rows, errors
+
+
+def looks_like_jsonl(data: bytes) -> bool:
+    """Standard input holding JSON lines (`reportag segment | reportag tag -`) rather than a report."""
+    first = data.lstrip()[:1]
+    if first != b"{":
+        return False
+    line = data.lstrip().split(b"\n", 1)[0]
+    try:
+        row = json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(row, dict) and "text" in row
+
+
+def infer_kind(text: str) -> str:
+    return HEADING if heading_level(text) is not None else SENTENCE
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def parse_json(text: str):
+    """json.loads without NaN/Infinity, out-of-range numbers or unbounded nesting (ValueError)."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def check_name(value, source: str, field_name: str = "report") -> str:
+    """A report name from outside (JSONL, a Label Studio task): a string of sane length and characters."""
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(source, f"'{field_name}' must be a non-empty string")
+    if len(value) > limits.MAX_REPORT_NAME_CHARS:
+        raise InputError(source, f"'{field_name}' is {len(value):,} characters long (limit "
+                         f"{limits.MAX_REPORT_NAME_CHARS:,})")
+    if _NAME_PROBLEM.search(value):
+        raise InputError(source, f"'{field_name}' holds control characters")
+    return value
+
+
+def check_index(value, source: str) -> int:
+    """A unit index: a non-negative integer (not a bool, not a float)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 10**9:
+        raise InputError(source, f"'index' must be a non-negative integer, not {json.dumps(value)[:40]}")
+    return value
+
+
+def check_row(row, source: str) -> dict:
+    """One JSONL sentence, its fields checked: text, heading, report, index, kind, year."""
+    if not isinstance(row, dict):
+        raise InputError(source, "not a JSON object")
+    if not isinstance(row.get("text"), str):
+        raise InputError(source, "line has no 'text' string")
+    if not row["text"].strip():
+        raise InputError(source, "'text' is empty")
+    if len(row["text"]) > limits.MAX_REPORT_CHARS:
+        raise InputError(source, "'text' is over the length limit")
+    heading = row.get("heading")
+    if heading is not None and not isinstance(heading, str):
+        raise InputError(source, "'heading' must be a string (the chain of headings joined by ' > ')")
+    for key in ("report", "doc"):
+        if row.get(key) is not None:
+            check_name(row[key], source, key)
+    if row.get("index") is not None:
+        check_index(row["index"], source)
+    if row.get("kind") is not None and row["kind"] not in KINDS:
+        raise InputError(source, f"'kind' must be one of {', '.join(KINDS)}")
+    year = row.get("year")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2100):
+        raise InputError(source, "'year' must be a year between 1900 and 2100")
+    return row
+
+
+def jsonl_documents(data: bytes, name: str) -> list[Document]:
+    """Sentences given as JSONL, grouped into documents by `report` (else `doc`, else the file), order kept."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(name, "not UTF-8 text") from None
+    documents: dict[str, list[dict]] = {}
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        source = f"{name}:{number}"
+        if len(line) > limits.MAX_JSON_LINE_CHARS:
+            raise InputError(source, f"line of {len(line):,} characters, over the {limits.MAX_JSON_LINE_CHARS:,} limit")
+        try:
+            row = check_row(parse_json(line), source)
+        except ValueError as exc:
+            raise InputError(source, f"not a JSON object ({exc})") from None
+        report = row.get("report") or row.get("doc") or name
+        documents.setdefault(report, []).append(row)
+    if not documents:
+        raise InputError(name, "no sentences in file (empty)")
+    result = []
+    for report, rows in documents.items():
+        normalised = []
+        for position, row in enumerate(rows):
+            kind = row.get("kind") or infer_kind(row["text"])
+            normalised.append({**row, "report": report, "index": row.get("index", position), "kind": kind,
+                               "heading": row.get("heading") or ""})
+        key = json.dumps([[r["text"], r["heading"], r["kind"]] for r in normalised], ensure_ascii=False)
+        year = next((r["year"] for r in rows if r.get("year") is not None), None)
+        result.append(Document(report, normalised, digest(key.encode("utf-8")), year))
+    return result

@@ -1,73 +1,114 @@
-"""Files to text: .txt (UTF-8, UTF-8 with BOM, GB18030/GBK, detected), .html, .docx, .pdf."""
+"""Files to text: .txt (UTF-8, UTF-8 with BOM, GB18030/GBK, detected), .html, .docx, .pdf.
+
+Every reader runs in time linear in its input and in bounded memory (infer.limits): only
+regular files are opened, saved pages are walked once, a .docx is refused when its parts
+would unpack beyond a limit, and PDFs are read in a child process under a memory and
+time limit. Compatibility forms of CJK characters that PDFs and Word files carry (Kangxi
+radicals such as ⼀ U+2F00) are normalised to the ideographs they stand for.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import stat
+import subprocess
 import sys
-from collections.abc import Iterable, Iterator
+import unicodedata
 from pathlib import Path
 
+from . import limits
 from .errors import InputError
 
 TEXT_SUFFIXES = {".txt"}
 HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".docx", ".pdf"}
 STDIN = "-"
+STDIN_NAME = "<stdin>"
 
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _BLANK_RUNS = re.compile(r"\n[ \t\u3000\xa0]*(?:\n[ \t\u3000\xa0]*)+")
+# Radicals and compatibility ideographs: NFKC maps them to the ideographs; punctuation is left as written.
+_COMPATIBILITY = re.compile("[\u2e80-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
 # Block elements whose end is a paragraph break when a page is flattened to text.
-_BLOCKS = ("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "br", "section", "article", "table")
+_BLOCKS = frozenset(("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "br", "section", "article",
+                     "table", "dd", "dt", "blockquote", "pre"))
 # Parts of a saved government page that are never the report body.
-_CHROME_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "select", "button")
+_CHROME_TAGS = frozenset(("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe",
+                          "select", "button", "template", "svg"))
 _CHROME_CLASS = re.compile(
     r"nav|menu|footer|header|breadcrumb|crumb|position|location|share|sidebar|links?$|friend|qrcode|ewm|print|toolbar|search|copyright|banner",
     re.I,
 )
+_BODY_TAGS = frozenset(("div", "article", "section", "td", "main"))
 
 
-def iter_report_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Expand folders (recursively, supported types only, sorted); yield files as given."""
-    for raw in paths:
-        path = Path(raw)
-        if str(raw) == STDIN:
-            yield path
-        elif path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
-        else:
-            yield path
+def read_source(path: str | Path) -> tuple[bytes, str]:
+    """The bytes of a regular file (or stdin for "-") and the name to report it by."""
+    if str(path) == STDIN:
+        data = sys.stdin.buffer.read(limits.MAX_FILE_BYTES + 1)
+        if len(data) > limits.MAX_FILE_BYTES:
+            raise InputError(STDIN_NAME, f"more than {limits.MAX_FILE_BYTES // 2**20} MB on standard input")
+        return data, STDIN_NAME
+    path = Path(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot open ({exc.strerror or exc.__class__.__name__})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(path, "is a folder")
+    if not stat.S_ISREG(info.st_mode):
+        what = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a device" if stat.S_ISCHR(info.st_mode) or \
+            stat.S_ISBLK(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "special"
+        raise InputError(path, f"not a regular file ({what})")
+    if info.st_size > limits.MAX_FILE_BYTES:
+        raise InputError(path, f"file of {info.st_size / 2**20:.0f} MB is over the {limits.MAX_FILE_BYTES // 2**20} MB "
+                         "limit for one report")
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(limits.MAX_FILE_BYTES + 1), str(path)
+    except OSError as exc:
+        raise InputError(path, f"cannot read ({exc.strerror or exc.__class__.__name__})") from None
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def read_report(path: str | Path) -> str:
     """Return the text of one report, or raise InputError naming the file and the problem."""
-    path = Path(path)
-    if str(path) == STDIN:
-        return _check_text(decode_bytes(sys.stdin.buffer.read(), "<stdin>"), "<stdin>")
-    suffix = path.suffix.lower()
+    data, name = read_source(path)
+    return report_text(data, name, Path(path).suffix.lower() if name != STDIN_NAME else ".txt", path)
+
+
+def report_text(data: bytes, name: str, suffix: str, path: str | Path | None = None) -> str:
+    """The text of a report given as bytes with its file suffix."""
     if suffix not in SUPPORTED_SUFFIXES:
-        raise InputError(path, f"unsupported file type {suffix or '(no extension)'!r}; expected one of "
+        raise InputError(name, f"unsupported file type {suffix or '(no extension)'!r}; expected one of "
                          + ", ".join(sorted(SUPPORTED_SUFFIXES)))
-    if not path.exists():
-        raise InputError(path, "no such file")
-    if not path.is_file():
-        raise InputError(path, "not a regular file")
-    data = path.read_bytes()
     if not data.strip():
-        raise InputError(path, "empty file")
+        raise InputError(name, "empty file")
     if suffix in TEXT_SUFFIXES:
-        text = decode_bytes(data, path)
+        text = decode_bytes(data, name)
     elif suffix in HTML_SUFFIXES:
-        text = html_to_text(decode_bytes(data, path))
+        text = html_to_text(decode_bytes(data, name), name)
     elif suffix == ".docx":
-        text = docx_to_text(path)
+        text = docx_to_text(data, name)
     else:
-        text = pdf_to_text(path)
-    return _check_text(text, path)
+        text = pdf_to_text(Path(path) if path is not None else None, data, name)
+    return _check_text(text, name)
 
 
 def _check_text(text: str, source: str | Path) -> str:
+    if len(text) > limits.MAX_REPORT_CHARS:
+        raise InputError(source, f"{len(text):,} characters of text, over the limit of {limits.MAX_REPORT_CHARS:,} "
+                         "for one report")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _COMPATIBILITY.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     if not text.strip():
         raise InputError(source, "no text found (empty report)")
     return text
@@ -108,107 +149,132 @@ def _strict(data: bytes, encoding: str, source: str | Path) -> str:
         raise InputError(source, f"cannot decode text as {encoding} (byte {exc.start})") from None
 
 
-def html_to_text(html: str) -> str:
-    """The report body of a saved web page, one paragraph a line, without the site around it."""
-    from bs4 import BeautifulSoup
+def html_to_text(html: str, source: str | Path = "page") -> str:
+    """The report body of a saved web page, one paragraph a line, without the site around it.
 
+    One pass over the parsed page marks the site's chrome (navigation, share bars, footers),
+    one pass weighs each element's text outside links, and the body is the smallest
+    container holding most of the page's text; its text is then read in one pass.
+    """
+    from bs4 import BeautifulSoup, NavigableString, Tag
+    from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
+
+    if html.count("<") > limits.MAX_HTML_ELEMENTS * 2:
+        raise InputError(source, f"more than {limits.MAX_HTML_ELEMENTS:,} elements: not a saved report page")
     soup = BeautifulSoup(html, "html.parser")
-    for tag in soup.find_all(_CHROME_TAGS):
-        tag.decompose()
-    for tag in soup.find_all(True):
-        if tag.decomposed or tag.name in ("html", "body"):
+    nodes = list(soup.descendants)
+    depth: dict[int, int] = {id(soup): 0}
+    excluded: set[int] = set()
+    for node in nodes:
+        parent = node.parent
+        if isinstance(node, Tag):
+            level = depth[id(parent)] + 1
+            if level > limits.MAX_HTML_DEPTH:
+                raise InputError(source, f"elements nested more than {limits.MAX_HTML_DEPTH:,} deep: not a saved "
+                                 "report page")
+            depth[id(node)] = level
+            names = " ".join(node.get("class") or []) + " " + str(node.get("id") or "")
+            if id(parent) in excluded or node.name in _CHROME_TAGS or (
+                    node.name not in ("html", "body") and names.strip() and _CHROME_CLASS.search(names)):
+                excluded.add(id(node))
+    skipped_strings = (Comment, Declaration, Doctype, ProcessingInstruction)
+    # Text weight outside links, children before parents (reverse document order).
+    weight: dict[int, int] = {}
+    for node in reversed(nodes):
+        parent = node.parent
+        if id(node) in excluded or parent is None:
             continue
-        names = " ".join(tag.get("class") or []) + " " + (tag.get("id") or "")
-        if names.strip() and _CHROME_CLASS.search(names):
-            tag.decompose()
-    body = _densest_block(soup)
-    for br in body.find_all("br"):
-        br.replace_with("\n")
-    for block in body.find_all(_BLOCKS):
-        block.append("\n")
-    text = body.get_text()
+        if isinstance(node, NavigableString):
+            if isinstance(node, skipped_strings) or id(parent) in excluded:
+                continue
+            own = len(node.strip())
+        else:
+            own = weight.get(id(node), 0) if node.name != "a" else 0  # link text is not body text
+        weight[id(parent)] = weight.get(id(parent), 0) + own
+    root = soup.body or soup
+    total = weight.get(id(root), 0)
+    body, body_weight = root, total
+    for node in nodes:
+        if isinstance(node, Tag) and node.name in _BODY_TAGS and id(node) not in excluded:
+            w = weight.get(id(node), 0)
+            if 0.6 * total <= w <= body_weight:
+                body, body_weight = node, w
+    return _flatten(body, excluded, depth, skipped_strings)
+
+
+def _flatten(body, excluded: set[int], depth: dict[int, int], skipped_strings) -> str:
+    """The text of `body`, a line break after each block element and <br>, in one pass."""
+    from bs4 import NavigableString, Tag
+
+    pieces: list[str] = []
+    open_blocks: list[int] = []  # depths of the block elements we are inside
+    for node in body.descendants:
+        if isinstance(node, Tag):
+            if id(node) in excluded:
+                continue
+            level = depth[id(node)]
+            while open_blocks and open_blocks[-1] >= level:
+                open_blocks.pop()
+                pieces.append("\n")
+            if node.name == "br":
+                pieces.append("\n")
+            elif node.name in _BLOCKS:
+                open_blocks.append(level)
+        elif isinstance(node, NavigableString) and not isinstance(node, skipped_strings):
+            if id(node.parent) in excluded:
+                continue
+            level = depth[id(node.parent)] + 1
+            while open_blocks and open_blocks[-1] >= level:
+                open_blocks.pop()
+                pieces.append("\n")
+            pieces.append(str(node))
+    text = "".join(pieces)
     text = "\n".join(line.strip() for line in text.split("\n"))
     return _BLANK_RUNS.sub("\n\n", text).strip() + "\n"
 
 
-def _densest_block(soup):
-    """The element holding most of the page's Chinese text in paragraphs: the article body.
+def docx_to_text(data: bytes, source: str | Path) -> str:
+    import io
+    import zipfile
 
-    Saved pages wrap the report in one container (TRS_Editor, article, content…) beside
-    link lists; the container with the most text outside links, and not much less than
-    its parent, is the body. Falls back to the whole page.
-    """
-    root = soup.body or soup
-    total = _text_weight(root)
-    best, best_weight = root, total
-    for tag in root.find_all(("div", "article", "section", "td", "main")):
-        weight = _text_weight(tag)
-        if weight >= 0.6 * total and weight <= best_weight:
-            best, best_weight = tag, weight
-    return best
-
-
-def _text_weight(tag) -> int:
-    text = len(tag.get_text(strip=True))
-    links = sum(len(a.get_text(strip=True)) for a in tag.find_all("a"))
-    return text - links
-
-
-def docx_to_text(path: Path) -> str:
     from docx import Document
 
     try:
-        document = Document(str(path))
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise InputError(source, f"not a valid .docx file ({exc.__class__.__name__})") from None
+    if declared > limits.MAX_UNZIPPED_BYTES:
+        raise InputError(source, f"unpacks to {declared / 2**20:,.0f} MB, over the {limits.MAX_UNZIPPED_BYTES // 2**20} MB "
+                         "limit for a .docx")
+    try:
+        document = Document(io.BytesIO(data))
+        lines = [paragraph.text for paragraph in document.paragraphs]
+        for table in document.tables:
+            for row in table.rows:
+                lines.append(" ".join(cell.text for cell in row.cells))
     except Exception as exc:  # python-docx raises zip, XML and package errors alike
-        raise InputError(path, f"not a valid .docx file ({exc.__class__.__name__})") from None
-    lines = [paragraph.text for paragraph in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append(" ".join(cell.text for cell in row.cells))
+        raise InputError(source, f"not a valid .docx file ({exc.__class__.__name__})") from None
     return "\n".join(lines)
 
 
-def pdf_to_text(path: Path) -> str:
-    """Text of a PDF with a text layer; lines wrapped by the layout are joined back into paragraphs.
+def pdf_to_text(path: Path | None, data: bytes, source: str | Path) -> str:
+    """Text of a PDF with a text layer, read by infer.pdftext in a child process under a memory and time limit."""
+    import resource
 
-    A line ends its paragraph when the next line is indented (the first line of a
-    paragraph in official documents), when it stops far short of the text block's right
-    edge, or when it stops short or ends with end punctuation and the next line opens
-    with a heading marker. Otherwise the next line continues it: a line a few characters
-    short without end punctuation was wrapped early around an unbreakable run (“3.15”,
-    a number), and joining two paragraphs by mistake costs nothing, since sentences
-    still end at their punctuation.
-    """
-    import pdfplumber
+    def limit() -> None:  # pragma: no cover - runs in the child
+        resource.setrlimit(resource.RLIMIT_AS, (limits.PDF_MEMORY_BYTES, limits.PDF_MEMORY_BYTES))
 
-    from .segment import heading_level
-
-    paragraphs: list[str] = []
-    current = ""  # a paragraph may run on from one page to the next
     try:
-        with pdfplumber.open(str(path)) as pdf:
-            for page in pdf.pages:
-                lines = [line for line in page.extract_text_lines(return_chars=True) if line["text"].strip()]
-                if not lines:
-                    continue
-                left = min(line["x0"] for line in lines)
-                right = max(line["x1"] for line in lines)
-                for line, following in zip(lines, [*lines[1:], None]):
-                    text = line["text"].strip()
-                    current += text
-                    width = max((c["x1"] - c["x0"] for c in line["chars"]), default=10)
-                    short = line["x1"] < right - 3 * width
-                    very_short = line["x1"] < right - 8 * width
-                    indented = following is not None and following["x0"] > left + width
-                    closes = text[-1] in "。！？；：:!?;"
-                    heading_next = following is not None and heading_level(following["text"].strip()) is not None
-                    if indented or very_short or (short and closes) or ((short or closes) and heading_next):
-                        paragraphs.append(current)
-                        current = ""
-    except Exception as exc:  # pdfminer raises many unrelated types for broken files
-        raise InputError(path, f"not a readable PDF ({exc.__class__.__name__})") from None
-    paragraphs.append(current)
-    text = "\n".join(paragraphs)
-    if not text.strip():
-        raise InputError(path, "PDF has no text layer (scanned image?); run OCR first")
-    return text
+        done = subprocess.run([sys.executable, "-m", "infer.pdftext"], input=data, capture_output=True,
+                              timeout=limits.PDF_SECONDS, preexec_fn=limit,
+                              cwd=str(Path(__file__).resolve().parent.parent))
+    except subprocess.TimeoutExpired:
+        raise InputError(source, f"reading the PDF took over {limits.PDF_SECONDS} s; refused") from None
+    if done.returncode == 0:
+        return done.stdout.decode("utf-8")
+    message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    if done.returncode == 3 and message:
+        raise InputError(source, message[-1])
+    raise InputError(source, f"reading the PDF needs more than {limits.PDF_MEMORY_BYTES // 2**20} MB of memory "
+                     "(a compressed bomb?); refused")

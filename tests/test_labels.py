@@ -55,7 +55,7 @@ def test_every_seed_unit_has_exactly_one_label(report):
 def test_stats_prints_the_tables(cli):
     result = cli("data", "stats", "--labels", "labels")
     assert result.exit_code == 0, result.output
-    for title in ("labels per report", "labels per section", "sentence length"):
+    for title in ("labels per report", "labels per part", "sentence length"):
         assert title in result.stdout
     total = sum(len(json.loads(p.read_text(encoding="utf-8"))) for p in ANNOTATIONS)
     import re

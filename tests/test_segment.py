@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conftest import SEEDS
+from infer.limits import MAX_UNIT_CHARS
 from infer.read import read_report
-from infer.segment import HEADING, META, SENTENCE, heading_level, segment
+from infer.segment import HEADING, META, SENTENCE, heading_level, is_part_heading, segment, split_chain, strip_space, \
+    without_space
 
 # The parts prescribed for these reports, by the words their first-level headings use.
 PRESCRIBED = {
@@ -22,8 +24,7 @@ PRESCRIBED = {
 }
 
 
-def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+squash = without_space  # the segmenter's own definition of space
 
 
 def outside_brackets(text: str) -> str:
@@ -74,11 +75,11 @@ def test_every_sentence_carries_its_heading_chain(path):
     units = segment(read_report(path))
     current_top = ""
     for unit in units:
-        if unit.kind == HEADING and heading_level(unit.text) == 1:
+        if unit.kind == HEADING and is_part_heading(unit.text):
             current_top = unit.text.rstrip("。：:")
             assert unit.heading == ""
         elif unit.kind == SENTENCE and current_top:
-            assert unit.heading.split(" > ")[0] == current_top
+            assert split_chain(unit.heading)[0] == current_top
 
 
 def test_run_in_heading_is_split_from_its_text():
@@ -135,12 +136,43 @@ def test_a_sentence_mentioning_a_source_is_not_meta():
     assert segment("来源于群众的意见：及时办理。")[0].kind == SENTENCE
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("一二三、（）()。；！？;!?“”《》\"法治政府建设 \n\t1.第部分章节是a")) | st.characters(),
-               max_size=300))
+def test_bracketed_fields_and_font_size_switches_are_meta():
+    text = ("- [ 索引号 ] 11500229768895163R/2026-00004\n[ 发文字号 ] 某委文〔2026〕3号\n字号：大 中 小\n"
+            "【大】【中】【小】\n开展普法宣传。\n")
+    kinds = [(u.kind, u.text) for u in segment(text)]
+    assert [k for k, _ in kinds] == [META, META, META, META, SENTENCE]
+
+
+def test_a_run_without_punctuation_is_cut_into_bounded_units():
+    text = ("法治建设" * 2000) + "，" + ("依法行政" * 10)
+    units = segment(text)
+    assert all(len(u.text) <= MAX_UNIT_CHARS for u in units) and len(units) > 1
+    assert squash("".join(u.text for u in units)) == squash(text)
+
+
+def test_segmenting_a_huge_line_takes_linear_time():
+    import time
+
+    text = "“" * 50_000 + "开展工作。" * 100_000  # many unclosed quotes, many terminators, one line
+    start = time.perf_counter()
+    units = segment(text)
+    assert time.perf_counter() - start < 10 and len(units) > 100_000
+
+
+def test_zero_width_and_bom_are_space():
+    units = segment("\ufeff\u200b开展普法。\u200b\n\ufeff")
+    assert [u.text for u in units] == ["开展普法。"]
+    assert strip_space("\ufeff x \u200b") == "x"
+
+
+@settings(max_examples=300)
+@example("\ufeff")
+@example("\u200b一、\ufeff")
+@given(st.text(alphabet=st.sampled_from(list("一二三、（）()。；！？;!?“”《》\"法治政府建设 \n\t1.第部分章节是a\ufeff\u200b"))
+               | st.characters(), max_size=300))
 def test_fuzz_any_text_is_covered_without_error(text):
     units = segment(text)
     assert squash("".join(u.text for u in units)) == squash(text)
     for unit in units:
         assert unit.text and unit.text == text[unit.start:unit.end]
-        assert unit.text == unit.text.strip()
+        assert unit.text == strip_space(unit.text)

@@ -6,23 +6,36 @@ and one `choices` annotation). Imports accept Label Studio JSON and JSON-MIN exp
 check every task against the current segmentation of its report, and merge by
 (report, index): nothing is written when anything is wrong, and an existing label is
 never replaced without `overwrite`.
+
+Writers hold a lock on the labels folder (a second writer waits, then is told the store
+is busy), and a merge commits all its files or none: every new file is staged, a journal
+names them, then they are swapped in. A command killed half-way is finished (journal
+complete) or cleaned up (no journal) by the next command that opens the store.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from contextlib import ExitStack
+import os
+import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from infer.errors import InputError
-from infer.files import atomic_open
+from infer.files import FolderLock, atomic_write_text
 from infer.labels import BY_VALUE, LS_FROM_NAME, choices_result
-from infer.read import read_report
+from infer.pipeline import check_index, check_name, parse_json
+from infer.read import read_report, read_source
+from infer.rows import LS_DATA_FIELDS
 from infer.segment import segment
 
 ANNOTATIONS = "annotations"
+JOURNAL = ".commit.json"
+LOCK_SECONDS = 60.0
+_SAFE_STEM = re.compile(r"[\w.\-]{1,100}")
 
 
 @dataclass(frozen=True)
@@ -72,13 +85,10 @@ def to_task(item: Labelled) -> dict:
         "updated_at": item.updated_at or item.created_at,
         "lead_time": item.lead_time,
     }
-    return {
-        "id": item.index + 1,
-        "data": {"text": item.text, "heading": item.heading, "report": item.report, "index": item.index,
-                 "kind": item.kind},
-        "annotations": [annotation],
-        "predictions": [],
-    }
+    values = {"text": item.text, "heading": item.heading, "report": item.report, "index": item.index,
+              "kind": item.kind}
+    return {"id": item.index + 1, "data": {key: values[key] for key in LS_DATA_FIELDS}, "annotations": [annotation],
+            "predictions": []}
 
 
 class AnnotationStore:
@@ -89,12 +99,28 @@ class AnnotationStore:
         self.folder = self.root / ANNOTATIONS
 
     def file_for(self, report: str) -> Path:
-        return self.folder / f"{Path(report).stem}.json"
+        """The annotation file of a report: its file stem, or a shortened stem and a hash for odd names."""
+        stem = Path(report).stem
+        if not _SAFE_STEM.fullmatch(stem):
+            stem = re.sub(r"[^\w.\-]", "_", stem)[:60] + "-" + hashlib.sha256(report.encode()).hexdigest()[:12]
+        return self.folder / f"{stem}.json"
 
     def files(self) -> list[Path]:
-        return sorted(self.folder.glob("*.json")) if self.folder.is_dir() else []
+        return sorted(p for p in self.folder.glob("*.json") if not p.name.startswith(".")) \
+            if self.folder.is_dir() else []
+
+    def lock(self) -> FolderLock:
+        return FolderLock(self.root, LOCK_SECONDS, "labels store")
 
     def load(self) -> dict[tuple[str, int], Labelled]:
+        """Every stored label (finishing or cleaning up a commit a killed command left behind)."""
+        if not self.folder.is_dir():
+            return {}
+        with self.lock():
+            self.recover()
+            return self._load()
+
+    def _load(self) -> dict[tuple[str, int], Labelled]:
         items: dict[tuple[str, int], Labelled] = {}
         for path in self.files():
             for item in parse_export(path, require_label=True):
@@ -106,40 +132,76 @@ class AnnotationStore:
 
         With conflicts and no `overwrite`, nothing is written and the conflicts are returned.
         """
-        existing = self.load()
-        result = MergeResult()
-        merged = dict(existing)
-        for item in incoming:
-            old = existing.get(item.key)
-            if old is None:
-                result.added.append(item)
-            elif old.label == item.label:
-                result.unchanged += 1
-                continue
-            elif overwrite:
-                result.changed.append((old, item))
-            else:
-                result.conflicts.append((old, item))
-                continue
-            merged[item.key] = item
-        if result.conflicts or dry_run or not (result.added or result.changed):
-            return result
-        touched = {item.report for item in result.added} | {new.report for _, new in result.changed}
-        self._check_file_names(merged)
-        by_report: dict[str, list[Labelled]] = {}
-        for item in merged.values():
-            by_report.setdefault(item.report, []).append(item)
-        # Every touched file is written to a temporary first and all are swapped in together
-        # when the ExitStack closes: a failure before that leaves every file as it was.
-        with ExitStack() as stack:
+        with self.lock():
+            self.recover()
+            existing = self._load()
+            result = MergeResult()
+            merged = dict(existing)
+            for item in incoming:
+                old = existing.get(item.key)
+                if old is None:
+                    result.added.append(item)
+                elif old.label == item.label:
+                    result.unchanged += 1
+                    continue
+                elif overwrite:
+                    result.changed.append((old, item))
+                else:
+                    result.conflicts.append((old, item))
+                    continue
+                merged[item.key] = item
+            if result.conflicts or dry_run or not (result.added or result.changed):
+                return result
+            touched = {item.report for item in result.added} | {new.report for _, new in result.changed}
+            self._check_file_names(merged)
+            by_report: dict[str, list[Labelled]] = {}
+            for item in merged.values():
+                by_report.setdefault(item.report, []).append(item)
+            files = {}
             for report in sorted(touched):
-                path = self.file_for(report)
-                handle = stack.enter_context(atomic_open(path))
                 tasks = [to_task(item) for item in sorted(by_report[report], key=lambda x: x.index)]
-                json.dump(tasks, handle, ensure_ascii=False, indent=1)
-                handle.write("\n")
-                result.written.append(path)
-        return result
+                files[self.file_for(report)] = json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"
+            self.commit(files)
+            result.written = list(files)
+            return result
+
+    def commit(self, files: dict[Path, str]) -> None:
+        """Write every file or none: stage them, write the journal, swap them in, drop the journal."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        transaction = uuid.uuid4().hex[:12]
+        staged = []
+        try:
+            for path, text in files.items():
+                tmp = path.with_name(f".{path.name}.{transaction}.tmp")
+                with open(tmp, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                staged.append((tmp.name, path.name))
+            atomic_write_text(self.folder / JOURNAL, json.dumps({"files": staged}))
+        except BaseException:
+            for tmp, _ in staged:
+                (self.folder / tmp).unlink(missing_ok=True)
+            raise
+        self.recover()
+
+    def recover(self) -> None:
+        """Finish a journalled commit (swap in what is staged), or remove staged files no journal names."""
+        if not self.folder.is_dir():
+            return
+        journal = self.folder / JOURNAL
+        if journal.is_file():
+            try:
+                staged = json.loads(journal.read_text(encoding="utf-8"))["files"]
+            except (ValueError, KeyError, TypeError):
+                staged = []  # a journal cut before its atomic rename cannot exist; an unreadable one names nothing
+            for tmp, final in staged:
+                if (self.folder / tmp).is_file():
+                    os.replace(self.folder / tmp, self.folder / final)
+            _fsync_folder(self.folder)
+            journal.unlink()
+        for stray in self.folder.glob(".*.tmp"):
+            stray.unlink(missing_ok=True)
 
     def _check_file_names(self, items: dict[tuple[str, int], Labelled]) -> None:
         owners: dict[Path, str] = {}
@@ -149,56 +211,87 @@ class AnnotationStore:
                 raise InputError(path, f"two reports share this file name: {owners[path]} and {item.report}")
 
 
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def parse_export(path: str | Path, require_label: bool = False) -> list[Labelled]:
-    """Labelled units from a Label Studio JSON or JSON-MIN export file.
+    """Labelled units from a Label Studio JSON or JSON-MIN export file (see `parse_tasks`)."""
+    data, name = read_source(path)
+    try:
+        tasks = parse_json(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(name, "not UTF-8 text") from None
+    except ValueError as exc:
+        raise InputError(name, f"not JSON ({exc})") from None
+    return parse_tasks(tasks, name, require_label)
+
+
+def parse_tasks(tasks, source: str, require_label: bool = False) -> list[Labelled]:
+    """Labelled units from exported tasks (a parsed Label Studio JSON or JSON-MIN export).
 
     Tasks without a (non-cancelled) annotation are skipped, unless `require_label`.
-    Raises InputError naming the file and the task for anything malformed.
+    Raises InputError naming the source and the task for anything malformed.
     """
-    path = Path(path)
-    try:
-        tasks = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(path, f"not JSON ({exc})") from None
     if not isinstance(tasks, list) or not all(isinstance(task, dict) for task in tasks):
-        raise InputError(path, "not a Label Studio export: expected a JSON list of tasks")
+        raise InputError(source, "not a Label Studio export: expected a JSON list of tasks")
     items = []
     for position, task in enumerate(tasks):
-        item = _parse_task(path, position, task)
+        item = _parse_task(source, position, task)
         if item is None and require_label:
-            raise InputError(path, f"{_task_name(task, position)}: no annotation")
+            raise InputError(source, f"{_task_name(task, position)}: no annotation")
         if item is not None:
             items.append(item)
     return items
 
 
 def _task_name(task: dict, position: int) -> str:
-    return f"task {task['id']}" if "id" in task else f"task #{position + 1}"
+    task_id = task.get("id")
+    return f"task {task_id}" if isinstance(task_id, (int, str)) and not isinstance(task_id, bool) \
+        else f"task #{position + 1}"
 
 
-def _parse_task(path: Path, position: int, task: dict) -> Labelled | None:
+def _choices(region, name: str, source: str) -> list[str]:
+    if not isinstance(region, dict):
+        raise InputError(source, f"{name}: a result region is not an object")
+    if region.get("from_name") != LS_FROM_NAME or region.get("type") != "choices":
+        return []
+    value = region.get("value")
+    choices = value.get("choices") if isinstance(value, dict) else None
+    if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
+        raise InputError(source, f"{name}: 'choices' must be a list of label names")
+    return choices
+
+
+def _parse_task(source: str, position: int, task: dict) -> Labelled | None:
     name = _task_name(task, position)
     if "data" in task:  # JSON export: data + annotations with result regions
         data = task["data"] if isinstance(task["data"], dict) else {}
-        annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
+        raw = task.get("annotations") or []
+        if not isinstance(raw, list):
+            raise InputError(source, f"{name}: 'annotations' must be a list")
         found = []
-        for annotation in annotations:
-            labels = [choice for region in annotation.get("result") or []
-                      if region.get("from_name") == LS_FROM_NAME and region.get("type") == "choices"
-                      for choice in region.get("value", {}).get("choices", [])]
+        for annotation in raw:
+            if not isinstance(annotation, dict) or annotation.get("was_cancelled"):
+                continue
+            result = annotation.get("result") or []
+            if not isinstance(result, list):
+                raise InputError(source, f"{name}: 'result' must be a list")
+            labels = [choice for region in result for choice in _choices(region, name, source)]
             if len(set(labels)) > 1:
-                raise InputError(path, f"{name}: one annotation holds several labels ({', '.join(labels)})")
+                raise InputError(source, f"{name}: one annotation holds several labels ({', '.join(labels)})")
             if labels:
                 found.append((labels[0], annotation))
         if not found:
             return None
         if len({label for label, _ in found}) > 1:
-            raise InputError(path, f"{name}: annotations disagree ({', '.join(sorted({l for l, _ in found}))}); "
+            raise InputError(source, f"{name}: annotations disagree ({', '.join(sorted({l for l, _ in found}))}); "
                              "resolve them in Label Studio first")
-        label, annotation = found[-1]
-        meta = annotation
+        label, meta = found[-1]
     elif "text" in task or LS_FROM_NAME in task:  # JSON-MIN: flat rows
         data = task
         value = task.get(LS_FROM_NAME)
@@ -207,34 +300,45 @@ def _parse_task(path: Path, position: int, task: dict) -> Labelled | None:
         if isinstance(value, dict):
             value = value.get("choices") or []
         if isinstance(value, list):
-            if len(set(value)) != 1:
-                raise InputError(path, f"{name}: expected one label, got {value}")
+            if not all(isinstance(v, str) for v in value) or len(set(value)) != 1:
+                raise InputError(source, f"{name}: expected one label, got {json.dumps(value)[:60]}")
             value = value[0]
+        if not isinstance(value, str):
+            raise InputError(source, f"{name}: the label must be a string")
         label, meta = value, task
     else:
-        raise InputError(path, f"{name}: not a Label Studio task (no 'data' and no 'text')")
+        raise InputError(source, f"{name}: not a Label Studio task (no 'data' and no 'text')")
     missing = [key for key in ("text", "report", "index") if key not in data]
     if missing:
-        raise InputError(path, f"{name}: task data lacks {', '.join(missing)}")
+        raise InputError(source, f"{name}: task data lacks {', '.join(missing)}")
     if label not in BY_VALUE:
-        raise InputError(path, f"{name}: unknown label {label!r} (expected one of {', '.join(BY_VALUE)})")
-    try:
-        index = int(data["index"])
-    except (TypeError, ValueError):
-        raise InputError(path, f"{name}: index {data['index']!r} is not a number") from None
+        raise InputError(source, f"{name}: unknown label {label!r} (expected one of {', '.join(BY_VALUE)})")
+    index = check_index(data["index"], f"{source}: {name}")
+    report = check_name(data["report"], f"{source}: {name}")
+    if not isinstance(data["text"], str) or not isinstance(data.get("heading") or "", str):
+        raise InputError(source, f"{name}: 'text' and 'heading' must be strings")
+    lead_time = meta.get("lead_time")
     return Labelled(
-        report=str(data["report"]), index=index, text=str(data["text"]), heading=str(data.get("heading") or ""),
+        report=report, index=index, text=data["text"], heading=data.get("heading") or "",
         kind=str(data.get("kind") or "sentence"), label=label,
         created_at=str(meta.get("created_at") or ""), updated_at=str(meta.get("updated_at") or ""),
-        lead_time=meta.get("lead_time"),
+        lead_time=lead_time if isinstance(lead_time, (int, float)) and not isinstance(lead_time, bool) else None,
     )
 
 
 def find_report(report: str, roots: list[Path]) -> Path | None:
-    for root in [Path.cwd(), *roots]:
-        candidate = root / report
-        if candidate.is_file():
-            return candidate
+    """The report file a task names, inside one of the roots; InputError for a path that leaves them."""
+    inside = False
+    for root in roots:
+        base = root.resolve()
+        candidate = (base / report).resolve()
+        if candidate != base and base in candidate.parents:
+            inside = True
+            if candidate.is_file():
+                return candidate
+    if not inside:
+        raise InputError(report, "the report path leaves the project (absolute or ../); tasks may only name "
+                         "reports inside it: push reports with `reportag ls push`, which copies them in")
     return None
 
 
@@ -260,18 +364,23 @@ def check_against_reports(items: list[Labelled], roots: list[Path], source: str 
     return checked
 
 
-def import_export(path: str | Path, labels_root: str | Path, overwrite: bool = False,
-                  dry_run: bool = False) -> MergeResult:
-    """`reportag data import`: parse, check, merge (see the module docstring)."""
+def import_tasks(incoming: list[Labelled], source: str, labels_root: str | Path, overwrite: bool = False,
+                 dry_run: bool = False) -> MergeResult:
+    """Check parsed labels against their reports and merge them (all or nothing)."""
     store = AnnotationStore(labels_root)
-    incoming = parse_export(path)
     seen: dict[tuple[str, int], Labelled] = {}
     for item in incoming:
         if item.key in seen and seen[item.key].label != item.label:
-            raise InputError(path, f"sentence {item.index} of {item.report} appears twice with different labels")
+            raise InputError(source, f"sentence {item.index} of {item.report} appears twice with different labels")
         seen[item.key] = item
-    checked = check_against_reports(list(seen.values()), [store.root.parent, store.root], path)
+    checked = check_against_reports(list(seen.values()), [store.root.parent, Path.cwd()], source)
     return store.merge(checked, overwrite=overwrite, dry_run=dry_run)
+
+
+def import_export(path: str | Path, labels_root: str | Path, overwrite: bool = False,
+                  dry_run: bool = False) -> MergeResult:
+    """`reportag data import`: parse, check, merge (see the module docstring)."""
+    return import_tasks(parse_export(path), str(path), labels_root, overwrite, dry_run)
 
 
 def describe_conflicts(result: MergeResult) -> list[str]:

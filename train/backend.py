@@ -1,72 +1,164 @@
 """A Label Studio ML backend serving the current model: /health, /setup, /predict, /webhook.
 
-A thin adapter over the predictor `reportag tag` uses; it never trains (retraining is
-`make train`), and it answers bad requests with a 400 and a one-line reason.
+`ReportagBackend` follows Label Studio's contract (`predict(tasks, context)`, `setup`,
+`fit(event, data)`) as a thin adapter over the scorer `reportag tag` uses; it never
+trains (retraining is `reportag ls pull` and `make train`). The HTTP server answers every
+request: 400 with a JSON reason for a malformed body, 413 over MAX_BODY_BYTES, and a
+connection that stops sending is closed after READ_TIMEOUT seconds.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-from infer.labels import ls_prediction
-from infer.predict import load_predictor
+from infer.labels import config_problem, ls_prediction
+from infer.pipeline import parse_json
 from infer.tag import tag_rows
 
-
-def predictions_for(predictor, tasks: list[dict]) -> list[dict]:
-    """One prediction per task, in the shape Label Studio's ML API expects."""
-    data = [task.get("data") or {} for task in tasks]
-    if any(not isinstance(d.get("text"), str) for d in data):
-        raise ValueError("every task needs data.text")
-    # Only text and heading go in: the backend scores every task with the model, structure units too.
-    rows = [{"text": d["text"], "heading": str(d.get("heading") or "")} for d in data]
-    return [ls_prediction(row["label"], row["score"], predictor.name)
-            for row in tag_rows(rows, predictor, show_progress=False)]
+MAX_BODY_BYTES = 2 * 2**20
+MAX_TASKS = 1000
+MAX_TASK_CHARS = 20_000
+READ_TIMEOUT = 20  # seconds a client may take to send its request
+LISTEN_QUEUE = 512
+HANDLED_EVENTS = ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATION_DELETED", "ANNOTATIONS_DELETED",
+                  "START_TRAINING")
 
 
-def make_server(model_dir: Path, host: str = "127.0.0.1", port: int = 9090) -> ThreadingHTTPServer:
-    predictor = load_predictor(model_dir)
+class BadRequest(Exception):
+    """A request the backend refuses, with its HTTP status and the reason sent back."""
+
+    def __init__(self, reason: str, status: int = 400):
+        super().__init__(reason)
+        self.status = status
+
+
+class ReportagBackend:
+    """Label Studio's ML backend contract over a reportag scorer."""
+
+    def __init__(self, scorer):
+        self.scorer = scorer
+        self.busy = threading.BoundedSemaphore(4)  # scorings at once; other requests wait their turn
+
+    @property
+    def model_version(self) -> str:
+        return self.scorer.name
+
+    def setup(self, body: dict) -> dict:
+        """Check the labelling config Label Studio sends (the check `ls push` makes)."""
+        schema = body.get("schema") if isinstance(body, dict) else None
+        if schema is not None:
+            problem = config_problem(schema)
+            if problem:
+                raise BadRequest(f"this backend labels reportag tasks: {problem}")
+        return {"model_version": self.model_version}
+
+    def predict(self, tasks, context=None) -> list[dict]:
+        """One prediction per task; tasks of one report are scored together, in index order."""
+        if not isinstance(tasks, list) or len(tasks) > MAX_TASKS:
+            raise BadRequest(f"expected 'tasks': a list of at most {MAX_TASKS} tasks")
+        rows = []
+        for position, task in enumerate(tasks):
+            data = task.get("data") if isinstance(task, dict) else None
+            if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+                raise BadRequest(f"task #{position + 1}: needs data.text, a string")
+            if len(data["text"]) > MAX_TASK_CHARS:
+                raise BadRequest(f"task #{position + 1}: text longer than {MAX_TASK_CHARS:,} characters")
+            heading = data.get("heading")
+            index = data.get("index")
+            # Every task is scored by the model (kind sentence): pushed tasks are never structure units.
+            rows.append({"report": str(data.get("report") or ""), "heading": heading if isinstance(heading, str)
+                         else "", "text": data["text"], "kind": "sentence", "position": position,
+                         "index": index if isinstance(index, int) and not isinstance(index, bool) else position})
+        rows.sort(key=lambda r: (r["report"], r["index"], r["position"]))
+        with self.busy:
+            tagged = tag_rows(rows, self.scorer)
+        by_position = {row["position"]: row for row in tagged}
+        return [ls_prediction(by_position[i]["label"], by_position[i]["score"], self.model_version)
+                for i in range(len(tasks))]
+
+    def fit(self, event: str, data: dict | None = None) -> dict:
+        """Annotation events are acknowledged; retraining is `reportag ls pull` and `make train`."""
+        if event not in HANDLED_EVENTS:
+            raise BadRequest(f"unhandled event {event!r}; this backend handles {', '.join(HANDLED_EVENTS)}")
+        return {"status": "ok", "action": event,
+                "note": "recorded; this backend does not retrain: run `reportag ls pull` and `make train`"}
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = LISTEN_QUEUE
+
+
+def make_server(model: str | None = None, host: str = "127.0.0.1", port: int = 9090, scorer=None) -> Server:
+    from infer.locate import resolve_model
+    from infer.predict import load_scorer
+
+    backend = ReportagBackend(scorer or load_scorer(resolve_model(model)))
 
     class Handler(BaseHTTPRequestHandler):
+        timeout = READ_TIMEOUT
+        protocol_version = "HTTP/1.1"
+
         def _send(self, status: int, body: dict) -> None:
             payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
+            if status >= 400:
+                self.send_header("Connection", "close")
+                self.close_connection = True
             self.end_headers()
             self.wfile.write(payload)
 
         def do_GET(self):
             if self.path.rstrip("/") in ("/health", ""):
-                self._send(200, {"status": "UP", "model_class": "reportag", "model_version": predictor.name})
+                self._send(200, {"status": "UP", "model_class": "reportag", "model_version": backend.model_version})
             else:
                 self._send(404, {"error": f"no route {self.path}"})
 
-        def do_POST(self):
+        def _body(self):
             try:
                 length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
-            except (ValueError, json.JSONDecodeError):
-                return self._send(400, {"error": "request body is not JSON"})
-            route = self.path.rstrip("/")
-            if route == "/setup":
-                return self._send(200, {"model_version": predictor.name})
-            if route == "/webhook":
-                return self._send(200, {"status": "ok", "action": body.get("action")})
-            if route == "/predict":
-                tasks = body.get("tasks")
-                if not isinstance(tasks, list):
-                    return self._send(400, {"error": "expected {'tasks': [...]}"})
-                try:
-                    return self._send(200, {"results": predictions_for(predictor, tasks),
-                                            "model_version": predictor.name})
-                except ValueError as exc:
-                    return self._send(400, {"error": str(exc)})
-            self._send(404, {"error": f"no route {self.path}"})
+            except ValueError:
+                raise BadRequest("Content-Length is not a number") from None
+            if length < 0:
+                raise BadRequest("Content-Length is negative")
+            if length > MAX_BODY_BYTES:
+                raise BadRequest(f"request body over {MAX_BODY_BYTES // 2**20} MB", 413)
+            raw = self.rfile.read(length) if length else b""
+            if len(raw) < length:
+                raise BadRequest("request body shorter than its Content-Length")
+            try:
+                return parse_json(raw.decode("utf-8")) if raw.strip() else {}
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise BadRequest(f"request body is not JSON ({exc.__class__.__name__})") from None
+
+        def do_POST(self):
+            try:
+                body = self._body()
+                route = self.path.rstrip("/")
+                if route == "/predict":
+                    if not isinstance(body, dict):
+                        raise BadRequest("expected a JSON object {'tasks': [...]}")
+                    results = backend.predict(body.get("tasks"), body.get("params", {}).get("context")
+                                              if isinstance(body.get("params"), dict) else None)
+                    return self._send(200, {"results": results, "model_version": backend.model_version})
+                if route == "/setup":
+                    return self._send(200, backend.setup(body if isinstance(body, dict) else {}))
+                if route == "/webhook":
+                    action = body.get("action") if isinstance(body, dict) else None
+                    return self._send(200, backend.fit(str(action), body))
+                self._send(404, {"error": f"no route {self.path}"})
+            except BadRequest as exc:
+                self._send(exc.status, {"error": str(exc)})
+            except TimeoutError:
+                self.close_connection = True
+            except Exception as exc:  # never a dropped connection: a 500 with the reason
+                self._send(500, {"error": f"{exc.__class__.__name__}: {exc}"[:300]})
 
         def log_message(self, format, *args):  # keep the terminal quiet; errors go back as JSON
             pass
 
-    return ThreadingHTTPServer((host, port), Handler)
+    return Server((host, port), Handler)

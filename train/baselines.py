@@ -1,28 +1,27 @@
-"""Two baselines trained on the same splits as the model: the section rule and TF-IDF + LR."""
+"""Two baselines trained on the same splits as the model: the section rule and TF-IDF + LR.
+
+Both read rows that carry their `part` (infer.frame), as the evaluation gives them.
+"""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from infer.predict import context_of
-from infer.segment import heading_level
-
-from .data import section_of
+from infer.encode import context_of
+from infer.tag import is_structure
 
 
 class SectionRule:
-    """Label from the heading chain alone: the majority label of the section in training.
+    """Label from the part of the report alone: the majority label of the part in training.
 
-    First-level headings are a group of their own (they name a part: `other` in the guide).
+    Structure units (first-level headings, page furniture) are a group of their own (`other` in the guide).
     """
 
     name = "section rule"
 
     @staticmethod
     def _key(row: dict) -> str:
-        if row.get("kind") == "heading" and heading_level(row["text"]) in (0, 1):
-            return "first-level heading"
-        return section_of(row["heading"])
+        return "structure" if is_structure(row) else row["part"]
 
     def fit(self, rows: list[dict]) -> "SectionRule":
         counts: dict[str, Counter] = defaultdict(Counter)
@@ -37,17 +36,15 @@ class SectionRule:
 
 
 class TfidfLogReg:
-    """Character 1–3-grams of the sentence (and, with context, of its section context) + logistic regression."""
+    """Character 1–3-grams of the sentence and of its section context (its raw headings) + logistic regression."""
 
-    def __init__(self, context: str = "section"):
-        self.context = context
-        self.name = "TF-IDF + LR"
+    name = "TF-IDF + LR [section]"
 
     def _frame(self, rows: list[dict]):
         import pandas as pd
 
         return pd.DataFrame({"text": [r["text"] for r in rows],
-                             "context": [context_of(r["heading"]) or "(none)" for r in rows]})
+                             "context": [context_of(r, None) or "(none)" for r in rows]})
 
     def fit(self, rows: list[dict]) -> "TfidfLogReg":
         from sklearn.compose import ColumnTransformer
@@ -55,10 +52,8 @@ class TfidfLogReg:
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
 
-        columns = [("text", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True), "text")]
-        if self.context == "section":
-            columns.append(("context", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True),
-                            "context"))
+        columns = [(name, TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True), name)
+                   for name in ("text", "context")]
         self.pipeline = make_pipeline(ColumnTransformer(columns),
                                       LogisticRegression(max_iter=3000, class_weight="balanced", C=10.0))
         self.pipeline.fit(self._frame(rows), [r["label"] for r in rows])

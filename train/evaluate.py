@@ -1,43 +1,44 @@
-"""`reportag eval`: leave-one-report-out over the seed reports, and the dev set of other governments.
+"""`reportag eval`: model configurations and baselines on splits by report, over several seeds.
 
-Every system is trained on the same labels and splits: the fine-tuned model (with and
-without the section context, and with seed data only), its int8-quantised form, TF-IDF
-character n-grams + logistic regression, and the section rule. Splits are by report,
-never by sentence; the dev reports are read from ../shared/dev/ and never trained on.
+Splits (never by sentence):
+- LORO seeds: each of the five seed reports held out in turn; a fold trains on the other
+  four and the project-written reports (predictions pooled over the folds).
+- cross-kind: trained without the project-written government work reports (gwr-*),
+  scored on the work report of the dev set: a kind the model never saw.
+- dev: trained on all labels, scored on ../shared/dev (other governments' reports and a
+  national work report; read at evaluation time, never trained on).
+
+Each model configuration is trained once per seed and split; the tables give mean ± sd
+of macro-F1, mean per-label F1 and the expected calibration error (ECE) of the scores.
+TF-IDF + LR and the section rule are trained on the same splits. The `val-*` reports are
+held out of every training for calibration.
 """
 
 from __future__ import annotations
 
-import copy
 import json
-import shutil
+import statistics
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from infer.files import atomic_write_text
 from infer.labels import LABEL_NAMES
-from infer.predict import Predictor, argmax
-from infer.segment import heading_level
+from infer.pipeline import infer_kind
+from infer.tag import tag_document
 
 from .baselines import SectionRule, TfidfLogReg
-from .export import export_onnx
-from .fit import TrainConfig, fit, pick_validation_report, split_by_report
+from .calibrate import reliability, save_reliability_png
+from .config import CONFIGS, DEV_DIR, DEV_SETS, WORK_REPORT_PREFIX, EvalPlan, TrainConfig
+from .fit import Trained, split_by_report, train_model
 from .metrics import score
-
-DEV_DIR = Path("../shared/dev")
-DEV_SETS = ("pool-dev", "gwr-2024")
-VALIDATION_PREFIX = "val-"  # project-written reports kept for early stopping, never trained on
-
+from .windows import documents
 
 @dataclass
-class EvalPlan:
-    contexts: tuple[str, ...] = ("section", "none")
-    loro: bool = True
-    dev: bool = True
-    dev_dir: Path = DEV_DIR
-    out_dir: Path = Path("runs/eval")
-    train: TrainConfig = field(default_factory=TrainConfig)
+class Split:
+    name: str
+    train_rows: list[dict]
+    tests: dict[str, list[list[dict]]]  # test set name -> documents
 
 
 def load_dev(dev_dir: Path) -> dict[str, list[dict]]:
@@ -48,146 +49,201 @@ def load_dev(dev_dir: Path) -> dict[str, list[dict]]:
             continue
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         sets[name] = [{"report": r["doc"], "index": r["i"], "heading": r.get("heading") or "", "text": r["text"],
-                       "label": r["label"], "kind": "heading" if heading_level(r["text"]) is not None else "sentence"}
-                      for r in rows]
-    if sets:
-        sets["dev (all)"] = [row for rows in sets.values() for row in rows]
+                       "label": r["label"], "kind": infer_kind(r["text"])} for r in rows]
     return sets
 
 
-def validation_reports(rows: list[dict]) -> set[str]:
-    """Reports held out for early stopping: project-written `val-*` reports, else one seed report."""
-    written = {r["report"] for r in rows if r.get("source") == "written" and Path(r["report"]).name.startswith(VALIDATION_PREFIX)}
-    if written:
-        return written
-    return {pick_validation_report(rows)}
+def plan_splits(rows: list[dict], plan: EvalPlan) -> list[list[Split]]:
+    """The trainings to run, grouped: the folds of one split are pooled into one score."""
+    groups: list[list[Split]] = []
+    seeds = sorted({r["report"] for r in rows if r.get("source") == "seed"})
+    if "loro" in plan.splits:
+        groups.append([Split("LORO seeds", *_hold(rows, {held})) for held in seeds])
+    dev = load_dev(plan.dev_dir)
+    if "cross-kind" in plan.splits and "gwr-2024" in dev:
+        kept = [r for r in rows if not Path(r["report"]).name.startswith(WORK_REPORT_PREFIX)]
+        groups.append([Split("cross-kind: work report, never trained on one", kept,
+                             {"cross-kind (gwr-2024)": documents(dev["gwr-2024"])})])
+    if "dev" in plan.splits and dev:
+        tests = {f"dev: {name}": documents(rows_) for name, rows_ in dev.items()}
+        tests["dev (all)"] = [d for name in dev for d in tests[f"dev: {name}"]]
+        groups.append([Split("dev", rows, tests)])
+    return groups
 
 
-def train_model(rows: list[dict], config: TrainConfig):
-    val = validation_reports(rows)
-    train_rows, val_rows = split_by_report(rows, val)
-    model, tokenizer, history = fit(train_rows, val_rows, config)
-    return Predictor(model, tokenizer, config.context, config.max_length, "eval"), history
+def _hold(rows: list[dict], held: set[str]) -> tuple[list[dict], dict]:
+    train_rows, test_rows = split_by_report(rows, held)
+    return train_rows, {"LORO seeds": documents(test_rows)}
 
 
-def predict_labels(predictor: Predictor, rows: list[dict]) -> list[str]:
-    probs = predictor.predict_proba([r["heading"] for r in rows], [r["text"] for r in rows])
-    return [predictor.labels[argmax(p)] for p in probs]
+def predict(model, test: list[list[dict]]) -> tuple[list[str], list[str], list[float]]:
+    """(predicted labels, gold labels, scores) over every unit of the test documents.
+
+    `model` is a Scorer (tagged like `reportag tag` tags: structure passes through as other)
+    or a baseline with `predict(rows)`.
+    """
+    predicted, gold, scores = [], [], []
+    for document in test:
+        gold += [r["label"] for r in document]
+        if hasattr(model, "score"):
+            tagged = tag_document(document, model)
+            predicted += [r["label"] for r in tagged]
+            scores += [r["score"] for r in tagged]
+        else:
+            predicted += model.predict(document)
+            scores += [1.0] * len(document)
+    return predicted, gold, scores
 
 
-def quantized(predictor: Predictor, folder: Path):
-    """The int8 ONNX export that tagging uses, loaded as tagging loads it."""
-    from infer.predict import OnnxPredictor
-
-    folder.mkdir(parents=True, exist_ok=True)
-    onnx_file = export_onnx(copy.deepcopy(predictor.model), predictor.tokenizer, folder, quantize=True)
-    predictor.tokenizer.save_pretrained(folder)
-    settings = {"context": predictor.context, "max_length": predictor.max_length}
-    return OnnxPredictor.load(folder, onnx_file, settings, predictor.labels)
+def score_rows(scorer, test: list[list[dict]]) -> dict:
+    """Metrics and calibration of a scorer on labelled documents."""
+    predicted, gold, scores = predict(scorer, test)
+    result = score(predicted, gold)
+    result["calibration"] = reliability(scores, [p == g for p, g in zip(predicted, gold)])
+    return result
 
 
 def run(rows: list[dict], plan: EvalPlan, log=print) -> dict:
-    """All figures: {split: {system: metrics}}, also saved under plan.out_dir."""
-    results: dict[str, dict[str, dict]] = {}
-    predictions: dict[str, dict[str, list[str]]] = {}
+    """All figures: {test set: {system: summary}}, also saved under plan.out_dir."""
+    from .windows import taggable
 
-    def record(split: str, system: str, predicted: list[str], gold: list[str]) -> None:
-        results.setdefault(split, {})[system] = score(predicted, gold)
-        predictions.setdefault(split, {})[system] = predicted
-        log(f"  {split:<12} {system:<28} macro-F1 {results[split][system]['macro_f1']:.3f}")
+    runs: dict[str, dict[str, list[dict]]] = {}
+    configs = {name: CONFIGS[name] for name in plan.configs}
+    if plan.adapted:
+        first = plan.configs[0]
+        configs[f"{first} + adapted"] = {**CONFIGS[first], "base_model": plan.adapted}
 
-    seeds = sorted({r["report"] for r in rows if r.get("source") == "seed"})
-    if plan.loro:
-        log(f"leave-one-report-out over {len(seeds)} seed reports")
-        pooled: dict[str, list[str]] = {}
-        gold: list[str] = []
-        for held in seeds:
-            train_rows, test_rows = split_by_report(rows, {held})
-            gold += [r["label"] for r in test_rows]
-            log(f" fold: {Path(held).name} ({len(test_rows)} units held out)")
-            pooled.setdefault("section rule", []).extend(SectionRule().fit(train_rows).predict(test_rows))
-            for context in plan.contexts:
-                pooled.setdefault(f"TF-IDF + LR [{context}]", []).extend(
-                    TfidfLogReg(context).fit(train_rows).predict(test_rows))
-                predictor, _ = train_model(train_rows, replace(plan.train, context=context, progress=False))
-                pooled.setdefault(f"model [{context}]", []).extend(predict_labels(predictor, test_rows))
-        for system, predicted in pooled.items():
-            record("LORO seeds", system, predicted, gold)
+    def record(test: str, system: str, result: dict) -> None:
+        runs.setdefault(test, {}).setdefault(system, []).append(result)
 
-    dev_sets = load_dev(plan.dev_dir) if plan.dev else {}
-    if dev_sets:
-        log(f"dev: trained on all {len(seeds)} seed reports (+ project-written data), scored on {plan.dev_dir}")
-        systems = {"section rule": SectionRule().fit(rows)}
-        for context in plan.contexts:
-            systems[f"TF-IDF + LR [{context}]"] = TfidfLogReg(context).fit(rows)
-        seed_rows = [r for r in rows if r.get("source") == "seed"]
-        if len(seed_rows) < len(rows):
-            systems["TF-IDF + LR [section, seeds only]"] = TfidfLogReg("section").fit(seed_rows)
-        scratch = tempfile.mkdtemp(prefix="reportag-eval-onnx-")
-        for context in plan.contexts:
-            predictor, _ = train_model(rows, replace(plan.train, context=context, progress=False))
-            systems[f"model [{context}]"] = predictor
-            if context == "section":
-                systems["model [section, int8 ONNX]"] = quantized(predictor, Path(scratch))
-        if len(seed_rows) < len(rows):
-            predictor, _ = train_model(seed_rows, replace(plan.train, context="section", progress=False))
-            systems["model [section, seeds only]"] = predictor
-        for split, dev_rows in dev_sets.items():
-            gold = [r["label"] for r in dev_rows]
-            for system, model in systems.items():
-                predicted = model.predict(dev_rows) if hasattr(model, "predict") else predict_labels(model, dev_rows)
-                record(split, system, predicted, gold)
+    for group in plan_splits(rows, plan):
+        name = group[0].name
+        log(f"== {name}: {len(group)} training set(s)")
+        pooled: dict[tuple[str, str], tuple[list, list, list]] = {}
 
-        shutil.rmtree(scratch, ignore_errors=True)
+        def add(test: str, system: str, outcome) -> None:
+            p, g, s = pooled.setdefault((test, system), ([], [], []))
+            p += outcome[0]
+            g += outcome[1]
+            s += outcome[2]
 
-    plan.out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(plan.out_dir / "metrics.json", json.dumps(results, ensure_ascii=False, indent=1))
-    atomic_write_text(plan.out_dir / "EVAL.md", markdown_report(results))
-    for split in results:
-        if "model [section]" in results[split]:
-            save_confusion_png(results[split]["model [section]"]["confusion"],
-                               plan.out_dir / f"confusion-{slug(split)}.png", f"model [section], {split}")
+        for split in group:
+            for document in [d for docs in split.tests.values() for d in docs]:
+                taggable(document)  # adds year and part, which the baselines read
+            framed = [row for document in documents(split.train_rows) if taggable(document) for row in document]
+            for baseline in (SectionRule().fit(framed), TfidfLogReg().fit(framed)):
+                for test, docs in split.tests.items():
+                    add(test, baseline.name, predict(baseline, docs))
+            for config_name, settings in configs.items():
+                for seed in plan.seeds:
+                    config = replace(plan.train, **settings, seed=seed, progress=False)
+                    trained = train_model(split.train_rows, config, log=lambda *_: None)
+                    for test, docs in split.tests.items():
+                        outcome = predict(trained.scorer(), docs)
+                        add(test, f"model [{config_name}] seed {seed}", outcome)
+                        log(f"  {test:<28} model [{config_name}] seed {seed}: macro-F1 "
+                            f"{score(outcome[0], outcome[1])['macro_f1']:.3f}")
+                    if plan.onnx and config_name == plan.configs[0] and seed == plan.seeds[0] and name == "dev":
+                        onnx = _onnx_scorer(trained)
+                        for test, docs in split.tests.items():
+                            add(test, f"model [{config_name}, int8 ONNX]", predict(onnx, docs))
+        for (test, system), (p, g, s) in pooled.items():
+            result = score(p, g)
+            result["calibration"] = reliability(s, [a == b for a, b in zip(p, g)])
+            record(test, system.rsplit(" seed ", 1)[0], result)
+    results = {test: {system: summarise_runs(items) for system, items in systems.items()}
+               for test, systems in runs.items()}
+    save_results(results, plan.out_dir)
     return results
 
 
+def _onnx_scorer(trained: Trained):
+    """The int8 ONNX export that tagging runs, saved and loaded as tagging loads it."""
+    from infer.predict import load_scorer
+
+    from .fit import save_model
+
+    folder = Path(tempfile.mkdtemp(prefix="reportag-eval-onnx-")) / "model"
+    save_model(trained, folder)
+    return load_scorer(folder)
+
+
+def summarise_runs(results: list[dict]) -> dict:
+    """Mean ± sd over seeds of macro-F1 and ECE, mean per-label F1, summed confusion matrix."""
+    macro = [r["macro_f1"] for r in results]
+    eces = [r["calibration"]["ece"] for r in results]
+    confusion = [[sum(r["confusion"][i][j] for r in results) for j in range(len(LABEL_NAMES))]
+                 for i in range(len(LABEL_NAMES))]
+    return {
+        "runs": len(results), "n": results[0]["n"],
+        "macro_f1": statistics.mean(macro), "macro_f1_sd": statistics.stdev(macro) if len(macro) > 1 else 0.0,
+        "accuracy": statistics.mean(r["accuracy"] for r in results),
+        "ece": statistics.mean(eces), "ece_sd": statistics.stdev(eces) if len(eces) > 1 else 0.0,
+        "per_label": {label: {"f1": statistics.mean(r["per_label"][label]["f1"] for r in results),
+                              "support": results[0]["per_label"][label]["support"]} for label in LABEL_NAMES},
+        "confusion": confusion,
+        "reliability": results[0]["calibration"],
+        "macro_f1_runs": macro,
+    }
+
+
+def save_results(results: dict, out_dir: Path) -> None:
+    from .metrics import save_confusion_png
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out_dir / "metrics.json", json.dumps(results, ensure_ascii=False, indent=1))
+    atomic_write_text(out_dir / "EVAL.md", markdown_report(results))
+    for test, systems in results.items():
+        models = {s: r for s, r in systems.items() if s.startswith("model [")}
+        if models:
+            best = max(models, key=lambda s: models[s]["macro_f1"])
+            save_confusion_png(models[best]["confusion"], out_dir / f"confusion-{slug(test)}.png", f"{best}, {test}")
+            save_reliability_png({s: r["reliability"] for s, r in models.items()},
+                                 out_dir / f"reliability-{slug(test)}.png", test)
+
+
 def slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-").replace("--", "-")
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
 def markdown_report(results: dict) -> str:
-    """The evaluation table (macro-F1 and per-label F1 per split and system), as Markdown."""
+    """The evaluation tables (macro-F1 mean ± sd, per-label F1, ECE per test set and system), as Markdown."""
     lines = []
-    for split, systems in results.items():
+    for test, systems in results.items():
         n = next(iter(systems.values()))["n"]
-        lines += [f"### {split} ({n} units)", "",
-                  "| system | macro-F1 | accuracy | " + " | ".join(f"F1 {l}" for l in LABEL_NAMES) + " |",
-                  "|---|---|---|" + "---|" * len(LABEL_NAMES)]
+        lines += [f"### {test} ({n} units)", "",
+                  "| system | runs | macro-F1 | " + " | ".join(f"F1 {l}" for l in LABEL_NAMES) + " | ECE |",
+                  "|---|---|---|" + "---|" * len(LABEL_NAMES) + "---|"]
         for system, m in systems.items():
             cells = [f"{m['per_label'][l]['f1']:.2f}" if m["per_label"][l]["support"] else "–" for l in LABEL_NAMES]
-            lines.append(f"| {system} | {m['macro_f1']:.3f} | {m['accuracy']:.3f} | " + " | ".join(cells) + " |")
+            spread = f" ± {m['macro_f1_sd']:.3f}" if m["runs"] > 1 else ""
+            ece = f"{m['ece']:.3f}" if system.startswith("model") else "–"
+            lines.append(f"| {system} | {m['runs']} | {m['macro_f1']:.3f}{spread} | " + " | ".join(cells)
+                         + f" | {ece} |")
         lines.append("")
-    lines.append("macro-F1 is over the labels present in the split's references or predictions; "
-                 "– marks a label absent from the split.")
+    lines.append("macro-F1 is over the labels present in the test set's references or predictions; – marks a "
+                 "label absent from it. ECE: expected calibration error of the scores (10 bins, every unit).")
     return "\n".join(lines) + "\n"
 
 
-def save_confusion_png(matrix: list[list[int]], path: Path, title: str) -> None:
-    import matplotlib
+def evaluate_and_report(labels, plan: EvalPlan, card: Path | None, log=print) -> dict:
+    """`reportag eval`: run the plan, print the tables, copy them into the model card."""
+    from .card import EVAL_TABLE, write_card
+    from .data import load_training_rows
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(5.5, 4.8))
-    image = axes.imshow(matrix, cmap="Blues")
-    axes.set_xticks(range(len(LABEL_NAMES)), LABEL_NAMES, rotation=30)
-    axes.set_yticks(range(len(LABEL_NAMES)), LABEL_NAMES)
-    axes.set_xlabel("predicted")
-    axes.set_ylabel("annotated")
-    axes.set_title(title)
-    for i, row in enumerate(matrix):
-        for j, value in enumerate(row):
-            axes.text(j, i, str(value), ha="center", va="center", color="white" if value > max(map(max, matrix)) / 2 else "black")
-    figure.colorbar(image)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    results = run(load_training_rows(labels), plan, log)
+    table = markdown_report(results)
+    log("\n" + table)
+    log(f"saved {plan.out_dir / 'metrics.json'}, {plan.out_dir / 'EVAL.md'}, confusion matrices and reliability "
+        "plots (PNG)")
+    if card is not None and (card / "config.json").is_file():
+        atomic_write_text(card / EVAL_TABLE, table)
+        metrics_path = card / "metrics.json"
+        metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
+        metrics["evaluation"] = results
+        atomic_write_text(metrics_path, json.dumps(metrics, ensure_ascii=False, indent=1))
+        config = TrainConfig(**{k: v for k, v in json.loads((card / "train_config.json").read_text()).items()
+                                if k in TrainConfig.__dataclass_fields__})
+        write_card(card, config, metrics)
+        log(f"updated the model card {card / 'README.md'}")
+    return results

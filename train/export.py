@@ -1,4 +1,4 @@
-"""ONNX export of a fine-tuned model, optionally int8-quantised, for fast CPU tagging."""
+"""ONNX export of a fine-tuned token-classification model, optionally int8-quantised, for CPU tagging."""
 
 from __future__ import annotations
 
@@ -8,11 +8,18 @@ from pathlib import Path
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def export_onnx(model, tokenizer, folder: Path, quantize: bool) -> str:
-    """Write model.onnx (or model.int8.onnx) into `folder`; return the file name."""
+def export_onnx(model, folder: Path, quantize: bool) -> str:
+    """Write model.onnx (or model.int8.onnx) into `folder`; return the file name.
+
+    The export's output is the token logits; the unit pooling and the calibration are
+    applied by infer.predict.Scorer, the same for every runtime. Dynamic int8 quantisation
+    computes its activation scale over the whole input tensor, so the scorer runs one
+    sequence at a time: a unit's score never depends on other sequences.
+    """
     import torch
 
-    sample = tokenizer(["一、主要举措和成效"], ["开展普法宣传。"], return_tensors="pt")
+    sample = {name: torch.ones((1, 8), dtype=torch.long) for name in INPUTS}
+    sample["token_type_ids"] = torch.zeros((1, 8), dtype=torch.long)
     fp32 = folder / "model.onnx"
     model = model.to("cpu").eval()
     with warnings.catch_warnings(), torch.inference_mode():
@@ -20,7 +27,7 @@ def export_onnx(model, tokenizer, folder: Path, quantize: bool) -> str:
         torch.onnx.export(
             model, tuple(sample[name] for name in INPUTS), str(fp32), input_names=list(INPUTS),
             output_names=["logits"], opset_version=17, dynamo=False,
-            dynamic_axes={**{name: {0: "batch", 1: "tokens"} for name in INPUTS}, "logits": {0: "batch"}},
+            dynamic_axes={**{name: {0: "batch", 1: "tokens"} for name in INPUTS}, "logits": {0: "batch", 1: "tokens"}},
         )
     if not quantize:
         return fp32.name

@@ -1,8 +1,14 @@
-"""Fine-tuning: labelled rows → a `datasets` Dataset → transformers Trainer → a saved reportag model.
+"""Training, top to bottom: labelled rows → held-out split → sequences → fit → calibrate → save.
 
-Read top to bottom: split by report, encode (with infer.predict.encode, the same
-preprocessing as tagging), fit with class-weighted loss and early stopping on held-out
-reports, save the model folder with its settings, label map and metrics.
+1. The `val-*` reports (project-written, of several kinds) are held out; they never train
+   the model, and its temperature is fitted on them.
+2. Every other labelled report is encoded with infer.encode, exactly as tagging encodes it.
+3. A token-classification head on the base model is fine-tuned with the transformers
+   Trainer; the loss is class-weighted cross-entropy over each unit's pooled logits.
+4. One temperature is fitted on the held-out reports, so that a score of 0.9 is right
+   about nine times in ten.
+5. The folder is saved: `from_pretrained` weights, tokenizer, int8 ONNX export, the
+   reportag settings in config.json, metrics and the model card.
 """
 
 from __future__ import annotations
@@ -13,33 +19,53 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
+from infer.encode import Vocabulary
 from infer.files import atomic_write_text
 from infer.labels import ID2LABEL, LABEL2ID, LABEL_NAMES
-from infer.predict import MAX_LENGTH, SETTINGS_KEY, encode
+from infer.predict import SETTINGS_KEY, Scorer, model_settings
 
-from .base_model import DEFAULT_BASE, resolve_base_model
-from .data import to_dataset
-from .export import export_onnx
+from .base_model import resolve_base_model
+from .config import TrainConfig
+
+VALIDATION_PREFIX = "val-"  # project-written reports kept for calibration, never trained on
 
 
 @dataclass
-class TrainConfig:
-    base_model: str = DEFAULT_BASE
-    context: str = "section"  # "section": (heading chain, sentence) pairs; "none": sentence alone
-    epochs: float = 6
-    learning_rate: float = 1e-4
-    batch_size: int = 16
-    max_length: int = MAX_LENGTH
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    patience: int = 2  # epochs without a better held-out macro-F1 before stopping
-    seed: int = 42
-    max_steps: int = -1  # > 0 only for smoke tests
-    quantize: bool = True  # tag with the int8 ONNX export (make bench, make eval check it)
-    progress: bool = True
+class Trained:
+    """A fine-tuned model with what tagging needs to use it."""
+
+    model: object
+    tokenizer: object
+    config: TrainConfig
+    temperature: float
+    history: list = field(default_factory=list)
+    data: dict = field(default_factory=dict)
+
+    def scorer(self, name: str = "model", calibrated: bool = True) -> Scorer:
+        from .windows import TorchRunner
+
+        return Scorer(Vocabulary(self.tokenizer.backend_tokenizer), self.config.inputs(),
+                      self.temperature if calibrated else 1.0, name, TorchRunner(self.model))
+
+
+def load_torch_scorer(model_dir: str | Path) -> Scorer:
+    """A saved model in PyTorch (fp32), scored exactly as the ONNX export is: for evaluation and checks."""
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from infer.predict import read_settings
+
+    from .windows import TorchRunner
+
+    settings = read_settings(model_dir)
+    model = AutoModelForTokenClassification.from_pretrained(str(model_dir), dtype=torch.float32)
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    return Scorer(Vocabulary(tokenizer.backend_tokenizer), settings["inputs"], settings["temperature"],
+                  Path(model_dir).name, TorchRunner(model))
 
 
 def split_by_report(rows: list[dict], held_out: set[str]) -> tuple[list[dict], list[dict]]:
@@ -47,17 +73,9 @@ def split_by_report(rows: list[dict], held_out: set[str]) -> tuple[list[dict], l
     return [r for r in rows if r["report"] not in held_out], [r for r in rows if r["report"] in held_out]
 
 
-def pick_validation_report(rows: list[dict]) -> str:
-    """The seed report used for early stopping: the one whose label mix is closest to the whole."""
-    seeds = sorted({r["report"] for r in rows if r.get("source", "seed") == "seed"}) or sorted({r["report"] for r in rows})
-    total = Counter(r["label"] for r in rows)
-
-    def distance(report: str) -> float:
-        mine = Counter(r["label"] for r in rows if r["report"] == report)
-        n = sum(mine.values())
-        return sum(abs(mine[l] / n - total[l] / len(rows)) for l in LABEL_NAMES) + (0 if mine["shortfall"] and mine["plan"] else 1)
-
-    return min(seeds, key=distance)
+def validation_reports(rows: list[dict]) -> set[str]:
+    """Reports held out for calibration: the project-written `val-*` reports."""
+    return {r["report"] for r in rows if Path(r["report"]).name.startswith(VALIDATION_PREFIX)}
 
 
 def class_weights(rows: list[dict]) -> list[float]:
@@ -68,14 +86,33 @@ def class_weights(rows: list[dict]) -> list[float]:
     return [w / mean for w in raw]
 
 
-def fit(train_rows: list[dict], eval_rows: list[dict], config: TrainConfig, output_dir: str | Path | None = None):
-    """Fine-tune and return (model, tokenizer, history); save to `output_dir` when given."""
+def train_model(rows: list[dict], config: TrainConfig, log=print) -> Trained:
+    """The whole story but saving: split off the calibration reports, fit, calibrate."""
+    held = validation_reports(rows)
+    train_rows, held_rows = split_by_report(rows, held)
+    if not train_rows:
+        train_rows, held_rows = rows, []
+    log(f"training on {len(train_rows)} units of {len({r['report'] for r in train_rows})} reports "
+        f"({config.design}, frame {'on' if config.frame else 'off'}, seed {config.seed}); calibrating on "
+        f"{len(held_rows)} units of {len(held)} held-out reports")
+    model, tokenizer, history = fit(train_rows, config)
+    trained = Trained(model, tokenizer, config, 1.0, history)
+    trained.temperature = calibrate(trained, held_rows)
+    trained.data = {"units": len(train_rows), "reports": len({r["report"] for r in train_rows}),
+                    "labels": dict(Counter(r["label"] for r in train_rows)),
+                    "sources": dict(Counter(r.get("source", "seed") for r in train_rows)),
+                    "calibration_reports": sorted(held), "calibration_units": len(held_rows)}
+    return trained
+
+
+def fit(train_rows: list[dict], config: TrainConfig):
+    """Fine-tune a token-classification head on the base model; return (model, tokenizer, history)."""
     import torch
-    from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding,
-                              EarlyStoppingCallback, Trainer, TrainingArguments, set_seed)
+    from datasets import Dataset
+    from transformers import AutoModelForTokenClassification, AutoTokenizer, Trainer, TrainingArguments, set_seed
     from transformers.utils import logging as hf_logging
 
-    from .metrics import score
+    from .windows import IGNORE, collate, pool, training_features
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
@@ -83,93 +120,77 @@ def fit(train_rows: list[dict], eval_rows: list[dict], config: TrainConfig, outp
     torch.set_num_threads(os.cpu_count() or 1)
     base = resolve_base_model(config.base_model)
     tokenizer = AutoTokenizer.from_pretrained(base)
-    model = AutoModelForSequenceClassification.from_pretrained(
+    model = AutoModelForTokenClassification.from_pretrained(
         base, num_labels=len(LABEL_NAMES), id2label=ID2LABEL, label2id=LABEL2ID, dtype=torch.float32)
-
-    def prepare(rows):
-        dataset = to_dataset(rows)
-        return dataset.map(lambda batch: encode(tokenizer, batch["heading"], batch["text"], config.context,
-                                                config.max_length),
-                           batched=True, remove_columns=[c for c in dataset.column_names if c != "label"])
-
-    train_set = prepare(train_rows)
-    eval_set = prepare(eval_rows) if eval_rows else None
+    vocabulary = Vocabulary(tokenizer.backend_tokenizer)
+    train_set = Dataset.from_list(training_features(vocabulary, train_rows, config.inputs()))
     weights = torch.tensor(class_weights(train_rows))
 
-    def weighted_loss(outputs, labels, num_items_in_batch=None):
-        return torch.nn.functional.cross_entropy(outputs.logits, labels, weight=weights.to(outputs.logits.device))
-
-    def compute_metrics(prediction):
-        predicted = prediction.predictions.argmax(-1)
-        result = score([ID2LABEL[int(i)] for i in predicted], [ID2LABEL[int(i)] for i in prediction.label_ids])
-        return {"macro_f1": result["macro_f1"], "accuracy": result["accuracy"]}
+    class UnitTrainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            unit_index, labels = inputs.pop("unit_index"), inputs.pop("unit_labels")
+            logits = pool(model(**inputs).logits, unit_index, labels.shape[1])
+            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1),
+                                                     weight=weights.to(logits.device), ignore_index=IGNORE)
+            return (loss, {"logits": logits}) if return_outputs else loss
 
     with tempfile.TemporaryDirectory(prefix="reportag-train-") as scratch:
         args = TrainingArguments(
-            output_dir=scratch,
-            num_train_epochs=config.epochs,
-            max_steps=config.max_steps,
-            learning_rate=config.learning_rate,
-            per_device_train_batch_size=config.batch_size,
-            per_device_eval_batch_size=64,
-            warmup_steps=config.warmup_ratio,
-            weight_decay=config.weight_decay,
-            eval_strategy="epoch" if eval_set is not None else "no",
-            save_strategy="epoch" if eval_set is not None else "no",
-            save_total_limit=1,
-            load_best_model_at_end=eval_set is not None,
-            # The held-out report is small, so its macro-F1 saturates within an epoch or two;
-            # its loss keeps telling epochs apart.
-            metric_for_best_model="loss",
-            greater_is_better=False,
-            train_sampling_strategy="group_by_length",
-            logging_strategy="epoch",
-            seed=config.seed,
-            data_seed=config.seed,
-            report_to=[],
-            disable_tqdm=not config.progress,
-            use_cpu=not torch.cuda.is_available(),
-            save_only_model=True,
+            output_dir=scratch, num_train_epochs=config.epochs, max_steps=config.max_steps,
+            learning_rate=config.learning_rate, per_device_train_batch_size=config.batch_size,
+            warmup_steps=config.warmup_ratio, weight_decay=config.weight_decay, lr_scheduler_type="linear",
+            eval_strategy="no", save_strategy="no", logging_strategy="epoch", seed=config.seed,
+            data_seed=config.seed, report_to=[], disable_tqdm=not config.progress,
+            use_cpu=not torch.cuda.is_available(), remove_unused_columns=False, label_names=["unit_labels"],
         )
-        trainer = Trainer(
-            model=model,
-            args=args,
-            train_dataset=train_set,
-            eval_dataset=eval_set,
-            processing_class=tokenizer,
-            data_collator=DataCollatorWithPadding(tokenizer),
-            compute_loss_func=weighted_loss,
-            compute_metrics=compute_metrics if eval_set is not None else None,
-            callbacks=[EarlyStoppingCallback(early_stopping_patience=config.patience)] if eval_set is not None else [],
-        )
+        trainer = UnitTrainer(model=model, args=args, train_dataset=train_set,
+                              data_collator=lambda batch: collate(batch, tokenizer.pad_token_id or 0))
         trainer.train()
-        history = [entry for entry in trainer.state.log_history if "eval_macro_f1" in entry or "loss" in entry]
+        history = [entry for entry in trainer.state.log_history if "loss" in entry or "train_runtime" in entry]
         model = trainer.model.to("cpu")
     model.eval()
-    if output_dir is not None:
-        save_model(model, tokenizer, config, output_dir, {"history": history})
     return model, tokenizer, history
 
 
-def save_model(model, tokenizer, config: TrainConfig, output_dir: str | Path, extra: dict) -> Path:
-    """Save a from_pretrained-loadable folder whose config.json carries the reportag settings.
+def calibrate(trained: Trained, held_rows: list[dict]) -> float:
+    """The temperature that makes the held-out reports' scores honest (1.0 without held-out reports)."""
+    from .calibrate import fit_temperature
+    from .windows import documents, taggable
+
+    scorer = trained.scorer(calibrated=False)
+    logits, labels = [], []
+    for document in documents(held_rows):
+        units, frame = taggable(document)
+        logits += scorer.unit_logits(units, frame)
+        labels += [LABEL2ID[row["label"]] for row in units]
+    return fit_temperature(logits, labels)
+
+
+def save_model(trained: Trained, output_dir: str | Path, metrics: dict | None = None) -> Path:
+    """Save a `from_pretrained` folder with its ONNX export, reportag settings, metrics and card.
 
     Written to a sibling temporary folder first and swapped in, so a failed save never
     leaves a half model where a working one was.
     """
+    from .card import write_card
+    from .export import export_onnx
+
     output_dir = Path(output_dir)
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", dir=output_dir.parent))
     staging.chmod(0o755)  # mkdtemp makes 0700; the model folder is meant to be shared
+    config = trained.config
     try:
-        onnx_file = export_onnx(model, tokenizer, staging, config.quantize)
-        model.config.update({SETTINGS_KEY: {"context": config.context, "max_length": config.max_length,
-                                            "quantize": config.quantize, "onnx": onnx_file,
-                                            "base_model": config.base_model, "labels": list(LABEL_NAMES)}})
-        model.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
-        atomic_write_text(staging / "train_config.json",
-                          json.dumps({**asdict(config), **extra}, ensure_ascii=False, indent=1, default=str))
+        onnx_file = export_onnx(trained.model, staging, config.quantize)
+        trained.model.config.update({SETTINGS_KEY: model_settings(
+            config.inputs(), trained.temperature, onnx_file, config.base_model, config.quantize)})
+        trained.model.save_pretrained(staging)
+        trained.tokenizer.save_pretrained(staging)
+        metrics = {"data": trained.data, "temperature": trained.temperature, "history": trained.history,
+                   "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **(metrics or {})}
+        atomic_write_text(staging / "metrics.json", json.dumps(metrics, ensure_ascii=False, indent=1, default=str))
+        atomic_write_text(staging / "train_config.json", json.dumps(asdict(config), ensure_ascii=False, indent=1))
+        write_card(staging, config, metrics)
         if output_dir.exists():
             old = output_dir.with_name(f".{output_dir.name}.old")
             shutil.rmtree(old, ignore_errors=True)
@@ -181,3 +202,37 @@ def save_model(model, tokenizer, config: TrainConfig, output_dir: str | Path, ex
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return output_dir
+
+
+def train_default(labels, config: TrainConfig, output: Path, log=print) -> Path:
+    """`reportag train`: every labelled report (but the held-out ones) → a saved model folder."""
+    from .data import load_training_rows
+    from .evaluate import score_rows
+    from .windows import documents
+
+    rows = load_training_rows(labels)
+    trained = train_model(rows, config, log)
+    held_rows = [r for r in rows if r["report"] in set(trained.data["calibration_reports"])]
+    validation = score_rows(trained.scorer(), documents(held_rows)) if held_rows else {}
+    return save_model(trained, output, {"validation": {"reports": trained.data["calibration_reports"],
+                                                       **validation}})
+
+
+def install_model(model_dir: Path) -> Path:
+    """Copy a model folder into the user data folder, where `reportag tag` finds it from any directory."""
+    from infer.locate import DEFAULT_NAME, user_models_dir
+
+    target = user_models_dir() / DEFAULT_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{DEFAULT_NAME}.", dir=target.parent))
+    try:
+        shutil.copytree(model_dir, staging / "model")
+        old = target.with_name(f".{DEFAULT_NAME}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            target.rename(old)
+        (staging / "model").rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target

@@ -1,9 +1,11 @@
-"""Label Studio round trip through label-studio-sdk: push sentences (with predictions), pull annotations.
+"""Label Studio round trip through label-studio-sdk: push units (with predictions), pull annotations.
 
 The server is found from LABEL_STUDIO_URL (default http://127.0.0.1:8080) and
 LABEL_STUDIO_API_KEY. Tasks carry `data` {text, heading, report, index, kind}; pushing a
 report again skips the units already in the project; pulled annotations merge into
-labels/annotations/ by the same rules as `reportag data import`.
+labels/annotations/ by the same rules as `reportag data import`. A pushed report that
+lies outside the project is copied into <labels>/reports/ first (named by its stem and
+a hash of its bytes, so two reports never collide), so that `ls pull` finds it there.
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ import json
 import math
 import os
 import random
-import re
-import tempfile
+import shutil
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from infer.errors import InputError
+from infer.labels import config_problem
 from infer.write import ls_task
 
-from .annotations import MergeResult, import_export
+from .annotations import MergeResult, import_tasks, parse_tasks
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 CONFIG = Path("labels/config.xml")
@@ -34,10 +37,10 @@ def connect(url: str | None = None, api_key: str | None = None):
     api_key = api_key or os.environ.get("LABEL_STUDIO_API_KEY")
     if not api_key:
         raise InputError("LABEL_STUDIO_API_KEY", "not set: export the API token of your Label Studio user")
-    client = LabelStudio(base_url=url, api_key=api_key)
     try:
+        client = LabelStudio(base_url=url, api_key=api_key)
         client.projects.list(page_size=1)
-    except Exception as exc:  # httpx connection errors and the SDK's ApiError alike
+    except Exception as exc:  # httpx connection errors, bad URLs and the SDK's ApiError alike
         status = getattr(exc, "status_code", None)
         if status in (401, 403):
             raise InputError(url, "Label Studio refused the API token (wrong LABEL_STUDIO_API_KEY?)") from None
@@ -46,34 +49,38 @@ def connect(url: str | None = None, api_key: str | None = None):
     return client
 
 
-def _choices(config: str) -> list[str]:
-    return re.findall(r'<Choice\s+value="([^"]+)"', config)
-
-
 def ensure_project(client, name: str, config_path: Path = CONFIG):
     """The project titled `name`, created with labels/config.xml if absent, checked if present."""
     config = config_path.read_text(encoding="utf-8")
     for project in client.projects.list():
         if project.title == name:
             theirs = getattr(project, "label_config", None) or client.projects.get(id=project.id).label_config
-            if _choices(theirs) != _choices(config) or 'name="label"' not in theirs:
-                raise InputError(name, "the project's labeling config does not match labels/config.xml "
-                                 f"(choices {_choices(theirs)})")
+            problem = config_problem(theirs)
+            if problem:
+                raise InputError(name, f"the project's labeling config does not match labels/config.xml: {problem}")
             return project
     return client.projects.create(title=name, label_config=config)
+
+
+def find_project(client, name: str):
+    project = next((p for p in client.projects.list() if p.title == name), None)
+    if project is None:
+        raise InputError(name, "no such Label Studio project")
+    return project
 
 
 def existing_keys(client, project_id: int) -> set[tuple[str, int]]:
     keys = set()
     for task in client.tasks.list(project=project_id, fields="all"):
         data = task.data or {}
-        if "report" in data and "index" in data:
-            keys.add((str(data["report"]), int(data["index"])))
+        index = data.get("index")
+        if "report" in data and isinstance(index, int) and not isinstance(index, bool):
+            keys.add((str(data["report"]), index))
     return keys
 
 
 def uncertainty(scores: dict[str, float], strategy: str, rng: random.Random) -> float:
-    """Higher means the model is less sure."""
+    """Higher means the model is less sure (of its calibrated scores)."""
     values = sorted(scores.values(), reverse=True)
     if strategy == "entropy":
         return -sum(p * math.log(p) for p in values if p > 0)
@@ -82,8 +89,10 @@ def uncertainty(scores: dict[str, float], strategy: str, rng: random.Random) -> 
     return rng.random()
 
 
-def select(rows: list[dict], n: int, strategy: str, seed: int = 0) -> list[dict]:
+def select_uncertain(rows: list[dict], n: int, strategy: str, seed: int = 0) -> list[dict]:
     """The n rows the model is least sure of, taken in turn from each report so all are represented."""
+    if n < 1:
+        raise InputError("--select", "must be at least 1")
     rng = random.Random(seed)
     by_report: dict[str, list[dict]] = defaultdict(list)
     for row in sorted(rows, key=lambda r: uncertainty(r["scores"], strategy, rng), reverse=True):
@@ -126,17 +135,72 @@ def push(client, rows: list[dict], project_name: str, model_version: str | None 
     return len(new), len(rows) - len(new)
 
 
+@dataclass
+class PushResult:
+    imported: int = 0
+    skipped: int = 0
+    errors: list[InputError] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+
+def project_name_of(path: Path, digest: str, labels_root: Path) -> tuple[str, str | None]:
+    """(the report's name in tasks, a copy to make or None): inside the project it keeps its path."""
+    resolved = path.resolve()
+    for root in (labels_root.resolve().parent, Path.cwd().resolve()):
+        if root in resolved.parents:
+            return str(resolved.relative_to(root)), None
+    copy = labels_root / "reports" / f"{path.stem[:60]}-{digest[:10]}{path.suffix.lower()}"
+    return str(copy.resolve().relative_to(labels_root.resolve().parent)), str(copy)
+
+
+def push_reports(paths: list[str], project: str, predict: bool = False, select: int | None = None,
+                 strategy: str = "entropy", model: str | None = None, backend: str | None = None,
+                 labels_root: Path = Path("labels")) -> PushResult:
+    """`reportag ls push`: read the reports, optionally score and select units, import them as tasks."""
+    from infer.locate import resolve_model
+    from infer.pipeline import iter_documents
+    from infer.predict import load_scorer
+    from infer.tag import is_structure, tag_document
+
+    if select is not None and select < 1:
+        raise InputError("--select", "must be at least 1")
+    result = PushResult()
+    scorer = load_scorer(resolve_model(model)) if predict or select else None
+    client = connect()
+    rows: list[dict] = []
+    for document in iter_documents(paths, result.errors):
+        if document.report == "<stdin>" or not Path(document.report).is_file():
+            result.errors.append(InputError(document.report, "ls push needs report files (a task must name a "
+                                            "file that ls pull can read back)"))
+            continue
+        name, copy = project_name_of(Path(document.report), document.digest, labels_root)
+        if copy:
+            Path(copy).parent.mkdir(parents=True, exist_ok=True)
+            if not Path(copy).exists():
+                shutil.copyfile(document.report, copy)
+            result.messages.append(f"copied {document.report} to {copy} (ls pull reads it there)")
+        units = [dict(row, report=name) for row in document.rows]
+        if scorer is not None:
+            units = tag_document(units, scorer, year=document.year)
+        rows += [row for row in units if not is_structure(row)]
+    for error in result.errors:
+        result.messages.insert(0, f"error: {error}")
+    if select:
+        rows = select_uncertain(rows, select, strategy)
+    result.imported, result.skipped = push(client, rows, project, scorer.name if predict and scorer else None)
+    if backend:
+        connect_backend(client, project, backend)
+    return result
+
+
 @api_errors
 def pull(client, project_name: str, labels_root: Path, overwrite: bool = False) -> MergeResult:
-    """Export the project's annotations and merge them into labels_root (all or nothing)."""
-    project = next((p for p in client.projects.list() if p.title == project_name), None)
-    if project is None:
-        raise InputError(project_name, "no such Label Studio project")
+    """Export the project's annotations (in memory) and merge them into labels_root (all or nothing)."""
+    project = find_project(client, project_name)
     exported = client.projects.exports.as_json(project.id)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"{project_name}.json"
-        path.write_text(json.dumps(exported, ensure_ascii=False), encoding="utf-8")
-        return import_export(path, labels_root, overwrite=overwrite)
+    tasks = json.loads(json.dumps(exported, default=lambda o: getattr(o, "dict", lambda: str(o))()))
+    source = f"Label Studio project {project_name!r}"
+    return import_tasks(parse_tasks(tasks, source), source, labels_root, overwrite=overwrite)
 
 
 @api_errors
@@ -147,11 +211,17 @@ def connect_backend(client, project_name: str, url: str) -> None:
 
 
 def credentials(data: Path) -> dict[str, str]:
-    """Admin user and API token: from the environment, else generated once and kept in data/credentials.json."""
+    """Admin user and API token: from the environment, else generated once and kept in data/credentials.json (0600)."""
     import secrets
 
     stored = data / "credentials.json"
-    saved = json.loads(stored.read_text()) if stored.is_file() else {}
+    saved = {}
+    if stored.is_file():
+        os.chmod(stored, 0o600)
+        try:
+            saved = json.loads(stored.read_text(encoding="utf-8"))
+        except ValueError:
+            saved = {}
     creds = {
         "username": os.environ.get("LABEL_STUDIO_USERNAME") or saved.get("username") or "admin@reportag.local",
         "password": os.environ.get("LABEL_STUDIO_PASSWORD") or saved.get("password") or secrets.token_urlsafe(12),
@@ -159,8 +229,12 @@ def credentials(data: Path) -> dict[str, str]:
     }
     if creds != saved:
         data.mkdir(parents=True, exist_ok=True)
-        stored.write_text(json.dumps(creds))
-        stored.chmod(0o600)
+        tmp = stored.with_name(f".{stored.name}.tmp")
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others, not even briefly
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(creds, handle)
+        os.replace(tmp, stored)
     return creds
 
 

@@ -43,3 +43,26 @@ def score(predictions: list[str], references: list[str]) -> dict:
     index = {name: i for i, name in enumerate(LABEL_NAMES)}
     metric = ClassificationReport()
     return metric.compute(predictions=[index[p] for p in predictions], references=[index[r] for r in references])
+
+
+def save_confusion_png(matrix: list[list[int]], path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(5.5, 4.8))
+    image = axes.imshow(matrix, cmap="Blues")
+    axes.set_xticks(range(len(LABEL_NAMES)), LABEL_NAMES, rotation=30)
+    axes.set_yticks(range(len(LABEL_NAMES)), LABEL_NAMES)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("annotated")
+    axes.set_title(title, fontsize=9)
+    top = max(map(max, matrix)) or 1
+    for i, row in enumerate(matrix):
+        for j, value in enumerate(row):
+            axes.text(j, i, str(value), ha="center", va="center", color="white" if value > top / 2 else "black")
+    figure.colorbar(image)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
