@@ -114,11 +114,12 @@ def _groups(rows: Seq[dict]) -> list[list[int]]:
 
 
 def encode_document(vocabulary: Vocabulary, rows: Seq[dict], settings: InputSettings,
-                    frame: Frame) -> list[TokenSequence]:
+                    frame: Frame, rng=None) -> list[TokenSequence]:
     """Token sequences for the taggable units of one document, given in reading order with their `part`.
 
     Every unit is scored in exactly one sequence. The result depends only on the rows, the
-    document's frame and the settings, never on how documents are batched.
+    document's frame and the settings, never on how documents are batched. `rng` varies the
+    window sizes (training only; see `_windows`).
     """
     if not rows:
         return []
@@ -128,30 +129,36 @@ def encode_document(vocabulary: Vocabulary, rows: Seq[dict], settings: InputSett
     units = [ids[:longest] for ids in vocabulary.ids([text_of(row, seen) for row in rows])]
     sequences = []
     for group in _groups(rows):
-        for window, core in _windows(group, units, settings):
+        for window, core in _windows(group, units, settings, rng):
             sequences.append(_assemble(vocabulary, contexts[window[0]][:settings.context_tokens], window, core,
                                        units))
     return sequences
 
 
-def _windows(group: list[int], units: list[list[int]], settings: InputSettings):
-    """(window, core) position lists covering the group; each position is core exactly once."""
+def _windows(group: list[int], units: list[list[int]], settings: InputSettings, rng=None):
+    """(window, core) position lists covering the group; each position is core exactly once.
+
+    With `rng` (training only), each window's core and margin are drawn at random up to the
+    settings' sizes, so the model also learns to judge a unit with little or no context.
+    """
     def cost(positions) -> int:
         return sum(len(units[p]) + 1 for p in positions)
 
     budget = settings.max_length - 2 - settings.context_tokens
     i = 0
     while i < len(group):
-        left = group[max(0, i - settings.margin):i]
+        size = rng.randint(1, settings.core) if rng else settings.core
+        margin = rng.randint(0, settings.margin) if rng else settings.margin
+        left = group[max(0, i - margin):i]
         core = [group[i]]
         j = i + 1
-        while j < len(group) and len(core) < settings.core:
-            right = group[j + 1:j + 1 + settings.margin]
+        while j < len(group) and len(core) < size:
+            right = group[j + 1:j + 1 + margin]
             if cost(left) + cost(core) + len(units[group[j]]) + 1 + cost(right) > budget:
                 break
             core.append(group[j])
             j += 1
-        right = group[j:j + settings.margin]
+        right = group[j:j + margin]
         while right and cost(left) + cost(core) + cost(right) > budget:
             right = right[:-1]
         while left and cost(left) + cost(core) + cost(right) > budget:

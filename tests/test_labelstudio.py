@@ -85,7 +85,7 @@ def test_round_trip(cli, ls_env, tiny_model, tmp_path):
     kept = ROOT / "labels" / "annotations" / f"{LABELLED_REPORTS[0].stem}.json"
     shutil.copy(kept, labels / "annotations")
 
-    pushed = cli("ls", "push", *PUSHED, "--project", "round trip", "--predict", "--model", tiny_model)
+    pushed = cli("ls", "push", *PUSHED, "--project", "round trip", "--predict", "--model", tiny_model, "--labels", labels)
     assert pushed.exit_code == 0, pushed.output
     tasks = project_tasks(client, "round trip")
     assert len(tasks) == 68 + 79
@@ -95,7 +95,7 @@ def test_round_trip(cli, ls_env, tiny_model, tmp_path):
         assert prediction.model_version == tiny_model.name and 0 < prediction.score <= 1
         assert prediction.result[0]["value"]["choices"][0] in LABEL_NAMES
 
-    again = cli("ls", "push", *PUSHED, "--project", "round trip", "--predict", "--model", tiny_model)
+    again = cli("ls", "push", *PUSHED, "--project", "round trip", "--predict", "--model", tiny_model, "--labels", labels)
     assert again.exit_code == 0 and "0 tasks imported" in again.stderr
     assert len(project_tasks(client, "round trip")) == 147
 
@@ -119,9 +119,29 @@ def test_round_trip(cli, ls_env, tiny_model, tmp_path):
     assert repull.exit_code == 0 and "0 added, 0 changed, 3 unchanged" in repull.stderr
 
 
+def test_reports_from_outside_the_project_are_copied_in_and_pulled_back(cli, ls_env, tmp_path):
+    outside = tmp_path / "elsewhere" / "report.txt"
+    outside.parent.mkdir()
+    outside.write_bytes(LABELLED_REPORTS[1].read_bytes())
+    labels = tmp_path / "labels"
+    pushed = cli("ls", "push", outside, "--project", "outside", "--labels", labels)
+    assert pushed.exit_code == 0, pushed.output
+    [copy] = (labels / "reports").glob("report-*.txt")
+    assert copy.read_bytes() == outside.read_bytes()
+    task = project_tasks(ls_env, "outside")[4]
+    assert task.data["report"] == str(copy.relative_to(tmp_path)) and not task.data["report"].startswith("/")
+    ls_env.annotations.create(id=task.id, was_cancelled=False, result=[
+        {"from_name": "label", "to_name": "text", "type": "choices", "value": {"choices": ["other"]}}])
+    pulled = cli("ls", "pull", "--project", "outside", "--labels", labels)
+    assert pulled.exit_code == 0 and "1 added" in pulled.stderr, pulled.output
+    odd = cli("ls", "pull", "--project", "a/b", "--labels", labels)
+    assert odd.exit_code == 2 and "no such Label Studio project" in odd.stderr
+
+
 def test_select_spreads_the_least_sure_over_reports(cli, ls_env, tiny_model):
     result = cli("ls", "push", *PUSHED, "--project", "active learning", "--select", "6", "--strategy", "margin",
                  "--model", tiny_model)
+    assert "Traceback" not in result.output
     assert result.exit_code == 0, result.output
     tasks = project_tasks(ls_env, "active learning")
     assert len(tasks) == 6 and len({t.data["report"] for t in tasks}) == 2
@@ -146,7 +166,7 @@ def test_faults_are_one_line(cli, ls_env, monkeypatch, tmp_path):
 def test_backend_predicts_for_pushed_tasks(cli, ls_env, tiny_model):
     from train.backend import make_server
 
-    server = make_server(tiny_model, port=free_port())
+    server = make_server(str(tiny_model), port=free_port())
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"

@@ -331,12 +331,15 @@ def find_report(report: str, roots: list[Path]) -> Path | None:
     inside = False
     for root in roots:
         base = root.resolve()
-        candidate = (base / report).resolve()
-        if candidate != base and base in candidate.parents:
-            inside = True
-            if candidate.is_file():
-                return candidate
-    if not inside:
+        try:
+            candidate = (base / report).resolve()
+            if candidate != base and base in candidate.parents:
+                inside = True
+                if candidate.is_file():
+                    return candidate
+        except OSError:  # a name too long for the file system, a loop: not a report we can read
+            continue
+    if not inside and (Path(report).is_absolute() or ".." in Path(report).parts):
         raise InputError(report, "the report path leaves the project (absolute or ../); tasks may only name "
                          "reports inside it: push reports with `reportag ls push`, which copies them in")
     return None

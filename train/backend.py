@@ -18,6 +18,7 @@ from infer.pipeline import parse_json
 from infer.tag import tag_rows
 
 MAX_BODY_BYTES = 2 * 2**20
+DRAIN_BYTES = 64 * 2**20  # a larger refused body is not read: the connection is closed after the 413
 MAX_TASKS = 1000
 MAX_TASK_CHARS = 20_000
 READ_TIMEOUT = 20  # seconds a client may take to send its request
@@ -126,6 +127,9 @@ def make_server(model: str | None = None, host: str = "127.0.0.1", port: int = 9
             if length < 0:
                 raise BadRequest("Content-Length is negative")
             if length > MAX_BODY_BYTES:
+                if length <= DRAIN_BYTES:  # read and drop it, so the client gets to read the answer
+                    while length > 0:
+                        length -= len(self.rfile.read(min(length, 1 << 16))) or length
                 raise BadRequest(f"request body over {MAX_BODY_BYTES // 2**20} MB", 413)
             raw = self.rfile.read(length) if length else b""
             if len(raw) < length:

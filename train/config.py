@@ -24,6 +24,8 @@ class TrainConfig:
                         "sequence; pair: (section context, unit), one sequence each"})
     frame: bool = field(default=True, metadata={"help": "years relative to the reviewed year and the part's "
                         "prescribed name in the model's input"})
+    varied: bool = field(default=False, metadata={"help": "train on windows of random size (1 unit up to the "
+                         "full window), so a unit is also judged on its own words"})
     epochs: float = field(default=6, metadata={"help": "training epochs"})
     learning_rate: float = field(default=1e-4, metadata={"help": "peak learning rate"})
     batch_size: int = field(default=8, metadata={"help": "sequences per training step"})
@@ -48,6 +50,7 @@ WORK_REPORT_PREFIX = "gwr-"  # project-written government work reports, left out
 CONFIGS = {
     "window": {"design": "window", "frame": True},
     "window, no frame": {"design": "window", "frame": False},
+    "window, varied": {"design": "window", "frame": True, "varied": True},
     "pair": {"design": "pair", "frame": True},
     "pair, no frame": {"design": "pair", "frame": False},
 }

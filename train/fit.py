@@ -123,7 +123,8 @@ def fit(train_rows: list[dict], config: TrainConfig):
     model = AutoModelForTokenClassification.from_pretrained(
         base, num_labels=len(LABEL_NAMES), id2label=ID2LABEL, label2id=LABEL2ID, dtype=torch.float32)
     vocabulary = Vocabulary(tokenizer.backend_tokenizer)
-    train_set = Dataset.from_list(training_features(vocabulary, train_rows, config.inputs()))
+    train_set = Dataset.from_list(training_features(vocabulary, train_rows, config.inputs(),
+                                                    config.seed if config.varied else None))
     weights = torch.tensor(class_weights(train_rows))
 
     class UnitTrainer(Trainer):
@@ -141,6 +142,7 @@ def fit(train_rows: list[dict], config: TrainConfig):
             warmup_steps=config.warmup_ratio, weight_decay=config.weight_decay, lr_scheduler_type="linear",
             eval_strategy="no", save_strategy="no", logging_strategy="epoch", seed=config.seed,
             data_seed=config.seed, report_to=[], disable_tqdm=not config.progress,
+            train_sampling_strategy="group_by_length",  # windows of like length together: little padding
             use_cpu=not torch.cuda.is_available(), remove_unused_columns=False, label_names=["unit_labels"],
         )
         trainer = UnitTrainer(model=model, args=args, train_dataset=train_set,

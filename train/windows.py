@@ -47,13 +47,21 @@ def sequence_features(sequence: TokenSequence, labels: Sequence[str] | None) -> 
     return features
 
 
-def training_features(vocabulary: Vocabulary, rows: Sequence[dict], settings: InputSettings) -> list[dict]:
-    """Every labelled document encoded as the tagger encodes it, with the labels of its scored units."""
+def training_features(vocabulary: Vocabulary, rows: Sequence[dict], settings: InputSettings,
+                      varied_seed: int | None = None) -> list[dict]:
+    """Every labelled document encoded as the tagger encodes it, with the labels of its scored units.
+
+    With `varied_seed`, window sizes vary at random (infer.encode._windows), reproducibly.
+    """
+    import random
+
+    rng = random.Random(varied_seed) if varied_seed is not None else None
     features = []
     for document in documents(rows):
         units, frame = taggable(document)
         labels = [row["label"] for row in units]
-        features += [sequence_features(s, labels) for s in encode_document(vocabulary, units, settings, frame)]
+        sequences = encode_document(vocabulary, units, settings, frame, rng)
+        features += [sequence_features(s, labels) for s in sequences]
     return features
 
 

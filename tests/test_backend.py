@@ -1,0 +1,85 @@
+"""The ML backend answers every request: Label Studio's contract, malformed bodies, lies and load."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from train import backend as backend_module
+
+CONFIG = (ROOT / "labels" / "config.xml").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def server(fake_scorer, monkeypatch):
+    monkeypatch.setattr(backend_module, "READ_TIMEOUT", 2)
+    server = backend_module.make_server(port=0, scorer=fake_scorer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def request(port, method, path, body=None, headers=None, timeout=30):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    payload = body if isinstance(body, (bytes, type(None))) else json.dumps(body, ensure_ascii=False).encode()
+    connection.request(method, path, body=payload, headers={"Content-Type": "application/json", **(headers or {})})
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, json.loads(data) if data else None
+
+
+def test_label_studio_contract(server):
+    tasks = [{"id": 1, "data": {"text": "下一步将开展普法。", "heading": "四、下一年安排", "report": "r", "index": 1}},
+             {"id": 2, "data": {"text": "存在问题。", "heading": "二、不足", "report": "r", "index": 0}},
+             {"id": 3, "data": {"text": "办结率100%。"}}]
+    status, answer = request(server, "POST", "/predict", {"tasks": tasks, "params": {"context": None}})
+    assert status == 200 and [r["result"][0]["value"]["choices"][0] for r in answer["results"]] == \
+        ["plan", "shortfall", "achievement"]
+    assert all(r["model_version"] == "fake" and 0 < r["score"] <= 1 for r in answer["results"])
+    assert request(server, "POST", "/setup", {"project": "1", "schema": CONFIG})[0] == 200
+    status, answer = request(server, "POST", "/setup", {"schema": CONFIG.replace('value="plan"', 'value="todo"')})
+    assert status == 400 and "choices" in answer["error"]
+    status, answer = request(server, "POST", "/webhook", {"action": "ANNOTATION_CREATED", "annotation": {}})
+    assert status == 200 and answer["action"] == "ANNOTATION_CREATED" and "make train" in answer["note"]
+    status, answer = request(server, "POST", "/webhook", {"action": "PROJECT_DELETED"})
+    assert status == 400 and "ANNOTATION_CREATED" in answer["error"]
+
+
+@pytest.mark.parametrize("body", [b"[]", b"5", b"null", b'"x"', b'{"tasks":[1]}', b'{"tasks":[{"data":"x"}]}',
+                                  b"[" * 50_000 + b"]" * 50_000, b"\xff\xfe", b'{"tasks": NaN}',
+                                  json.dumps({"tasks": [{"data": {"text": "x" * 30_000}}]}).encode()],
+                         ids=lambda b: b[:12].decode("latin-1"))
+def test_malformed_bodies_get_a_400_with_a_reason(server, body):
+    status, answer = request(server, "POST", "/predict", body)
+    assert status == 400 and answer["error"]
+
+
+def test_oversized_and_lying_requests(server):
+    status, answer = request(server, "POST", "/predict", b"{}", headers={"Content-Length": str(10**12)})
+    assert status == 413
+    status, _ = request(server, "POST", "/predict", b"x" * (6 * 2**20))
+    assert status == 413
+    with socket.create_connection(("127.0.0.1", server), timeout=30) as raw:  # promises 1,000 bytes, sends 10
+        raw.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"tasks\":")
+        start = time.perf_counter()
+        answer = raw.recv(4096)
+        assert time.perf_counter() - start < 30 and (answer == b"" or b"400" in answer.split(b"\r\n")[0])
+
+
+def test_a_hundred_requests_at_once_are_all_answered(server):
+    body = {"tasks": [{"data": {"text": f"开展普法宣传{i}次。"}} for i in range(5)]}
+    with ThreadPoolExecutor(100) as pool:
+        statuses = list(pool.map(lambda _: request(server, "POST", "/predict", body)[0], range(100)))
+    assert statuses == [200] * 100
+    assert request(server, "GET", "/health")[1]["status"] == "UP"
