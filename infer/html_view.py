@@ -28,7 +28,7 @@ padding:.6rem 1rem;margin:1rem 0}h2{font-size:1.05rem;margin:.2rem 0}h3{font-siz
 table{border-collapse:collapse;width:100%%;font-size:.85rem}td,th{border-bottom:1px solid #eee;padding:.15rem .4rem;
 text-align:left}th{background:#f4f4f4;position:sticky;top:0}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .bar{display:flex;width:9rem;height:.8rem;border-radius:2px;overflow:hidden;background:#eee}.bar i{display:block}
-.u{padding:.05rem .15rem;border-radius:.2rem;scroll-margin-top:7rem}.u sup{color:#666;font-size:.65em;margin-left:.1rem}
+.u,.chip{padding:.05rem .15rem;border-radius:.2rem;scroll-margin-top:7rem}.u sup{color:#666;font-size:.65em;margin-left:.1rem}
 .u.meta{color:#999;font-size:.85em}.u.heading{font-weight:bold}p.para{margin:.35rem 0}
 .u:target,.u.flash{outline:3px solid #f5c400;outline-offset:1px}.hit{background:#fff3a0!important}
 .items li{margin:.15rem 0}.items a{color:inherit;text-decoration:none}.items a:hover{text-decoration:underline}
@@ -39,7 +39,7 @@ details>summary{cursor:pointer;font-weight:bold}
 
 SCRIPT = """
 (function(){
-  var units=[].slice.call(document.querySelectorAll('.u')),items=[].slice.call(document.querySelectorAll('.items li')),
+  var units=[].slice.call(document.querySelectorAll('section.report .u')),items=[].slice.call(document.querySelectorAll('.items li')),
       reports=[].slice.call(document.querySelectorAll('section.report')),
       rows=[].slice.call(document.querySelectorAll('#index tbody tr')),
       boxes=[].slice.call(document.querySelectorAll('input.lab')),
@@ -102,7 +102,7 @@ def tagged_html(rows: Sequence[dict], summaries: Sequence[dict], model_version: 
            "<header><h1>reportag</h1>", f'<span class="muted">model {escape(model_version)} · {len(by_report)} reports · '
            f'{len(rows)} units</span>', '<div class="controls"><span class="legend">']
     out += [f'<label><input type="checkbox" class="lab" value="{l.value}" checked> '
-            f'<span class="u l-{l.value}">{l.chinese} {l.value}</span></label>' for l in LABELS]
+            f'<span class="chip l-{l.value}">{l.chinese} {l.value}</span></label>' for l in LABELS]
     out.append('</span><select id="f-report" aria-label="report"><option value="">all reports</option>')
     out += [f'<option value="{number[r]}">{escape(names[r])}</option>' for r in by_report]
     out.append('</select><select id="f-part" aria-label="part"><option value="">all parts</option>')

@@ -20,9 +20,12 @@ import io
 import json
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import InputError
@@ -55,42 +58,53 @@ def _start(address: str | None, cpus: int):
     return temp
 
 
-class ReadReports:
+_DONE: dict = {}  # per worker process: the keys of reports already written, fetched once
+
+
+def read_reports(batch: dict, done_ref: list, model_version: str) -> dict:
     """Batch of file paths → one row per report: its name, hash and units as JSON (or its error)."""
+    import ray
 
-    def __init__(self, done: set[tuple[str, str]], model_version: str):
-        self.done = done
-        self.model_version = model_version
+    from .pipeline import read_documents
 
-    def __call__(self, batch: dict) -> dict:
-        from .pipeline import read_documents
+    key = done_ref[0].hex()
+    if key not in _DONE:
+        _DONE.clear()
+        _DONE[key] = ray.get(done_ref[0])
+    done = _DONE[key]
+    out = {"report": [], "report_hash": [], "units": [], "year": [], "error": []}
 
-        out = {"report": [], "report_hash": [], "units": [], "year": [], "error": []}
-        for path in batch["path"]:
-            try:
-                documents = read_documents(Path(path))
-            except InputError as error:
-                for key, value in (("report", error.source), ("report_hash", ""), ("units", ""), ("year", None),
-                                   ("error", error.problem)):
-                    out[key].append(value)
-                continue
-            for document in documents:
-                if (document.digest, self.model_version) in self.done:
-                    continue
-                for key, value in (("report", document.report), ("report_hash", document.digest),
-                                   ("units", json.dumps(document.rows, ensure_ascii=False)), ("year", document.year),
-                                   ("error", None)):
-                    out[key].append(value)
-        return out
+    def add(*values) -> None:
+        for name, value in zip(out, values):
+            out[name].append(value)
+
+    for path in batch["path"]:
+        try:
+            documents = read_documents(Path(path))
+        except InputError as error:
+            add(error.source, "", "", -1, error.problem)
+            continue
+        for document in documents:
+            if (document.digest, model_version) not in done:
+                add(document.report, document.digest, json.dumps(document.rows, ensure_ascii=False),
+                    document.year if document.year is not None else -1, "")
+    return out
 
 
 class ScoreReports:
-    """The scorer, loaded once per actor: report rows in, one Arrow table of tagged units (or errors) out."""
+    """The scorer, loaded once per actor: report rows in, one Arrow table of tagged units (or errors) out.
 
-    def __init__(self, model_dir: str, threads: int, options: dict):
+    `settings` (model folder, threads, tag options) is set on a subclass made per run
+    (`scorer_class`): constructor arguments would sit in Ray's object store.
+    """
+
+    settings: tuple = ()
+
+    def __init__(self):
         from .engine import TagOptions
         from .predict import load_scorer
 
+        model_dir, threads, options = self.settings
         self.scorer = load_scorer(model_dir, threads)
         self.options = TagOptions(paths=[], **options)
 
@@ -106,11 +120,15 @@ class ScoreReports:
             if error:
                 errors.append({"report": report, "error": error})
                 continue
-            document = Document(report, json.loads(units), report_hash, year if isinstance(year, int) else None)
+            document = Document(report, json.loads(units), report_hash, int(year) if int(year) >= 0 else None)
             tagged = tag_document(document.rows, self.scorer, self.options.skip_structure, document.year)
             rows += finish_rows(tagged, document, self.scorer.name, self.options)
-        return {"tags": [_table_bytes(parquet_table(rows))] if rows else [],
-                "errors": [_table_bytes(error_table(errors))] if errors else []}
+        return {"tags": [_table_bytes(parquet_table(rows)) if rows else b""],  # one row per call, whole reports
+                "errors": [_table_bytes(error_table(errors)) if errors else b""]}
+
+
+def scorer_class(model_dir: str, threads: int, options: dict) -> type:
+    return type("ScoreReports", (ScoreReports,), {"settings": (model_dir, threads, options)})
 
 
 def _table_bytes(table) -> bytes:
@@ -163,7 +181,6 @@ def tag_with_ray(options, model_dir: Path, err) -> int:
         import ray.data  # noqa: F401
     except ImportError:
         raise InputError("--engine ray", "needs Ray: pip install 'reportag[ray]'") from None
-    from .engine import ProgressLine
     from .outputs import ParquetFolder
     from .pipeline import expand
     from .predict import read_settings
@@ -182,56 +199,96 @@ def tag_with_ray(options, model_dir: Path, err) -> int:
     workers = options.workers or max(1, cpus // 2)
     threads = options.threads or 1
     started = time.monotonic()
-    temp = _start(options.address, cpus)
-    try:
-        from ray.data import ActorPoolStrategy, DataContext
-
-        context = DataContext.get_current()
-        context.enable_progress_bars = False
-        context.print_on_execution_start = False
-        total_cpus = ray.cluster_resources().get("CPU", cpus)
-        actor_cpus = max(0.25, min(float(threads), (total_cpus - READ_CPUS) / workers))
-        chunk = max(1, options.batch_size)
-        passed = {k: getattr(options, k) for k in ("labels", "min_score", "review_below", "skip_structure")}
-        dataset = ray.data.from_items([{"path": p} for p in files],
-                                      override_num_blocks=max(1, min(len(files), len(files) // chunk + 1)))
-        dataset = dataset.map_batches(ReadReports, fn_constructor_args=(folder.done, model_dir.name),
-                                      batch_size=chunk, num_cpus=READ_CPUS, compute=ActorPoolStrategy(size=1),
-                                      batch_format="numpy")
-        dataset = dataset.map_batches(ScoreReports, fn_constructor_args=(str(model_dir), threads, passed),
-                                      batch_size=chunk, num_cpus=actor_cpus, batch_format="numpy",
-                                      compute=ActorPoolStrategy(size=workers),
-                                      max_restarts=-1, max_task_retries=-1)
-        progress = ProgressLine(len(files), options.quiet, err)
-        done = threading.Event()
-        failure: list[BaseException] = []
-
-        def write() -> None:
-            try:
-                dataset.write_datasink(make_sink(str(folder.folder)))
-            except BaseException as exc:  # shown by the driver below
-                failure.append(exc)
-            finally:
-                done.set()
-
-        writer = threading.Thread(target=write, daemon=True)
-        writer.start()
-        _watch(folder.folder, progress, done)
-        writer.join()
-        if failure:
-            raise InputError("--engine ray", f"the Ray run failed: {str(failure[0]).splitlines()[0][:300]}")
-    finally:
-        ray.shutdown()
-        if temp:
-            shutil.rmtree(temp, ignore_errors=True)
+    log = Path(tempfile.mkstemp(prefix="reportag-ray-", suffix=".log")[1])
+    with _logs_aside(log, err) as console:
+        temp = _start(options.address, cpus)
+        try:
+            progress = _run(ray, options, model_dir, folder, files, workers, threads, cpus, console, log)
+        finally:
+            ray.shutdown()
+            if temp:
+                shutil.rmtree(temp, ignore_errors=True)
+    log.unlink(missing_ok=True)
+    progress.stream = err
     progress.finish()
+    already = len(folder.done)
     errors = _error_rows(folder.folder)
     for error in errors:
         err.write(f"reportag: error: {error['report']}: {error['error']}\n")
     if not options.quiet:
-        err.write(f"reportag: Ray ({workers} workers × {threads} threads) wrote {folder.folder} in "
-                  f"{time.monotonic() - started:.1f} s\n")
+        err.write(f"reportag: Ray ({workers} workers × {threads} threads) tagged {progress.reports} reports into "
+                  f"{folder.folder} in {time.monotonic() - started:.1f} s" + (f"; {already} reports were there "
+                  "already" if already else "") + "\n")
     return 2 if errors else 0
+
+
+@contextmanager
+def _logs_aside(log: Path, err):
+    """Ray's C++ core writes its notes straight to file descriptor 2: they go to `log` while Ray runs.
+
+    Yields the stream for reportag's own lines (the real stderr when `err` is it).
+    """
+    if err is not sys.stderr:
+        yield err
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "ab") as handle:
+        os.dup2(handle.fileno(), 2)
+    console = os.fdopen(os.dup(saved), "w", buffering=1)
+    try:
+        yield console
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        console.close()
+
+
+def _run(ray, options, model_dir: Path, folder, files: list[str], workers: int, threads: int, cpus: int, err,
+         log: Path):
+    """Build and run the pipeline; return the progress counter."""
+    from .engine import ProgressLine
+
+    from ray.data import ActorPoolStrategy, DataContext
+
+    context = DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    total_cpus = ray.cluster_resources().get("CPU", cpus)
+    actor_cpus = max(0.25, min(float(threads), (total_cpus - READ_CPUS) / workers))
+    chunk = max(1, options.batch_size)
+    passed = {k: getattr(options, k) for k in ("labels", "min_score", "review_below", "skip_structure")}
+    dataset = ray.data.from_items([{"path": p} for p in files],
+                                  override_num_blocks=max(1, min(len(files), len(files) // chunk + 1)))
+    done_ref = ray.put(folder.done)
+    dataset = dataset.map_batches(read_reports, fn_kwargs={"done_ref": [done_ref], "model_version": model_dir.name},
+                                  batch_size=chunk, num_cpus=READ_CPUS, batch_format="numpy")
+    dataset = dataset.map_batches(scorer_class(str(model_dir), threads, passed),
+                                  batch_size=chunk, num_cpus=actor_cpus, batch_format="numpy",
+                                  compute=ActorPoolStrategy(size=workers))  # killed actors restart
+    progress = ProgressLine(len(files), options.quiet, err)
+    done = threading.Event()
+    failure: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            dataset.write_datasink(make_sink(str(folder.folder)))
+        except BaseException as exc:  # shown by the driver below
+            failure.append(exc)
+        finally:
+            done.set()
+
+    writer = threading.Thread(target=write, daemon=True)
+    with warnings.catch_warnings():  # Ray's deprecation and sizing notes are not for the user
+        warnings.simplefilter("ignore")
+        writer.start()
+        _watch(folder.folder, progress, done)
+        writer.join()
+    if failure:
+        raise InputError("--engine ray", f"the Ray run failed ({str(failure[0]).splitlines()[0][:200]}); "
+                         f"Ray's log: {log}")
+    return progress
 
 
 def _watch(folder: Path, progress, done: threading.Event) -> None:
@@ -239,7 +296,9 @@ def _watch(folder: Path, progress, done: threading.Event) -> None:
     import pyarrow.parquet as pq
 
     seen: set[str] = {p.name for p in (folder / "tags").glob("*.parquet")}
-    while not done.wait(1.0):
+    finished = False
+    while not finished:
+        finished = done.wait(1.0)
         for path in sorted((folder / "tags").glob("*.parquet")):
             if path.name in seen:
                 continue
