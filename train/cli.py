@@ -18,7 +18,7 @@ from infer.cli import app, fail, guarded
 from infer.labels import LABEL_FOLDERS
 from infer.locate import DEFAULT_NAME
 
-from .config import EVAL_DEFAULTS, TRAIN_DEFAULTS, train_help
+from .config import DESIGNS, EVAL_DEFAULTS, SPLITS, STRATEGIES, TRAIN_DEFAULTS, train_help
 
 TRAIN_EXTRA = ("torch", "transformers", "datasets", "evaluate", "accelerate", "sklearn", "onnx", "pandas")
 LS_EXTRA = ("label_studio_sdk",)
@@ -52,9 +52,12 @@ def base_model() -> None:
     typer.echo(f"{path} ({LICENCE})")
 
 
-class Design(str, Enum):
-    window = "window"
-    pair = "pair"
+def choices(name: str, values) -> type[Enum]:
+    """A typer choice from a tuple of values written once elsewhere."""
+    return Enum(name, [(value, value) for value in values], type=str)
+
+
+Design = choices("Design", DESIGNS)
 
 
 @app.command(epilog="Examples:\n\n    reportag train\n\n    reportag train --base-model models/base/m3e-small-adapted "
@@ -92,10 +95,7 @@ def train(
         typer.echo(f"installed {guarded(install_model, path)}", err=True)
 
 
-class Split(str, Enum):
-    loro = "loro"
-    cross_kind = "cross-kind"
-    dev = "dev"
+Split = choices("Split", SPLITS)
 
 
 @app.command("eval")
@@ -237,10 +237,7 @@ ls_app = typer.Typer(help="Label Studio: serve, push units with predictions, pul
 app.add_typer(ls_app, name="ls")
 
 
-class Strategy(str, Enum):
-    entropy = "entropy"
-    margin = "margin"
-    random = "random"
+Strategy = choices("Strategy", STRATEGIES)
 
 
 @ls_app.command("push")
@@ -251,7 +248,7 @@ def ls_push(
     predict: Annotated[bool, typer.Option("--predict", help="Attach the model's predictions to the tasks.")] = False,
     select: Annotated[Optional[int], typer.Option("--select", metavar="N", min=1, help="Push only the N units "
                                                   "the model is least sure of (calibrated scores).")] = None,
-    strategy: Annotated[Strategy, typer.Option(help="Uncertainty for --select.")] = Strategy.entropy,
+    strategy: Annotated[Strategy, typer.Option(help="Uncertainty for --select.")] = Strategy(STRATEGIES[0]),
     model: Annotated[Optional[str], typer.Option("--model", "-m", metavar="DIR", help="Model for --predict and "
                                                  "--select.")] = None,
     backend: Annotated[Optional[str], typer.Option(metavar="URL", help="Connect this ML backend to the project.")] = None,

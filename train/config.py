@@ -55,6 +55,8 @@ CONFIGS = {
     "pair, no frame": {"design": "pair", "frame": False},
 }
 SPLITS = ("loro", "cross-kind", "dev")
+DESIGNS = ("window", "pair")
+STRATEGIES = ("entropy", "margin", "random")  # uncertainty for `ls push --select`
 
 
 @dataclass
