@@ -143,7 +143,7 @@ def test_jsonl_fields_are_validated(cli, tmp_path, line, problem):
     source = tmp_path / "rows.jsonl"
     source.write_text(line if isinstance(line, str) else json.dumps(line, ensure_ascii=False), encoding="utf-8")
     result = cli("segment", source, GOOD)
-    one_line_error(result, f"rows.jsonl:1: ", problem)
+    one_line_error(result, "rows.jsonl:1: ", problem)
     assert GOOD.name in result.stdout
 
 

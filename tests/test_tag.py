@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from conftest import LABELLED_REPORTS, ROOT, SEEDS, SHARED
+from conftest import LABELLED_REPORTS, ROOT, SHARED
 from infer.labels import LABEL_NAMES
 from infer.rows import TAG_FIELDS
 

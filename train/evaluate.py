@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import statistics
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from infer.files import atomic_write_text
@@ -29,7 +29,7 @@ from infer.tag import tag_document
 
 from .baselines import SectionRule, TfidfLogReg
 from .calibrate import reliability, save_reliability_png
-from .config import CONFIGS, DEV_DIR, DEV_SETS, WORK_REPORT_PREFIX, EvalPlan, TrainConfig
+from .config import CONFIGS, DEV_SETS, WORK_REPORT_PREFIX, EvalPlan, TrainConfig
 from .fit import Trained, split_by_report, train_model
 from .metrics import score
 from .windows import documents

@@ -23,7 +23,8 @@ from infer.errors import InputError
 from infer.labels import config_problem
 from infer.write import ls_task
 
-from .annotations import MergeResult, import_tasks, parse_tasks
+from .annotations import MergeResult, import_tasks
+from .lsexport import parse_tasks
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 CONFIG = Path("labels/config.xml")

@@ -1,0 +1,170 @@
+"""The data and Label Studio commands (`reportag data …`, `reportag ls …`), registered by train/cli.py."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from infer.cli import app, fail, guarded
+from infer.labels import LABEL_FOLDERS
+
+from .cli import DEFAULT_LABELS, LS_EXTRA, LabelsOption, choices, require
+from .config import STRATEGIES
+
+data_app = typer.Typer(help="The labelled data in labels/: statistics, exports, imports from Label Studio.",
+                       no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("stats")
+def data_stats(labels: LabelsOption = DEFAULT_LABELS) -> None:
+    """Counts per label, per report and per part of the report, and sentence lengths."""
+    require()
+    from rich.console import Console
+
+    from .data import load_training_rows, stats_tables
+
+    rows = guarded(load_training_rows, labels)
+    console = Console()
+    for table in stats_tables(rows):
+        console.print(table)
+
+
+class ExportFormat(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+    parquet = "parquet"
+    hf = "hf"
+
+
+@data_app.command("export")
+def data_export(
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="jsonl, csv, parquet, or hf (a datasets "
+                                                 "folder).")],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="PATH", help="File (or folder for hf) to write.")],
+    labels: LabelsOption = DEFAULT_LABELS,
+) -> None:
+    """Export every labelled unit (report, index, kind, heading, text, label, source)."""
+    require()
+    from .data import export_rows, load_training_rows
+
+    rows = guarded(load_training_rows, labels)
+    guarded(export_rows, rows, format.value, output)
+    typer.echo(f"wrote {len(rows)} units to {output}", err=True)
+
+
+@data_app.command("import")
+def data_import(
+    file: Annotated[Path, typer.Argument(help="A Label Studio JSON or JSON-MIN export file.")],
+    labels: Annotated[Path, typer.Option("--labels", metavar="DIR", help="The labels folder to merge into.")] =
+        Path(LABEL_FOLDERS[0]),
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace stored labels that differ.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
+) -> None:
+    """Merge a Label Studio export into labels/annotations/ by report and index (all files or none)."""
+    require(())
+    from .annotations import import_export
+
+    print_merge(guarded(import_export, file, labels, overwrite=overwrite, dry_run=dry_run), dry_run)
+
+
+def print_merge(result, dry_run: bool = False) -> None:
+    from infer.write import printable
+
+    from .annotations import describe_conflicts
+
+    for item in result.added:
+        typer.echo(printable(f"+ {item.report} #{item.index} {item.label}"))
+    for old, new in result.changed:
+        typer.echo(printable(f"~ {new.report} #{new.index} {old.label} -> {new.label}"))
+    if result.conflicts:
+        for line in describe_conflicts(result):
+            typer.echo(printable(f"! {line}"), err=True)
+        fail(f"{len(result.conflicts)} conflicting labels, nothing written; "
+             "rerun with --overwrite to replace the stored labels")
+    verb = "would write" if dry_run else "wrote"
+    typer.echo(f"{result.summary()}; {verb} {len(result.written)} files", err=True)
+
+
+ls_app = typer.Typer(help="Label Studio: serve, push units with predictions, pull annotations, ML backend.",
+                     no_args_is_help=True)
+app.add_typer(ls_app, name="ls")
+
+
+Strategy = choices("Strategy", STRATEGIES)
+
+
+@ls_app.command("push")
+def ls_push(
+    paths: Annotated[list[str], typer.Argument(help="Reports (or folders) whose units become tasks.")],
+    project: Annotated[str, typer.Option("--project", metavar="TITLE", help="Label Studio project title "
+                                         "(created if absent).")],
+    predict: Annotated[bool, typer.Option("--predict", help="Attach the model's predictions to the tasks.")] = False,
+    select: Annotated[Optional[int], typer.Option("--select", metavar="N", min=1, help="Push only the N units "
+                                                  "the model is least sure of (calibrated scores).")] = None,
+    strategy: Annotated[Strategy, typer.Option(help="Uncertainty for --select.")] = Strategy(STRATEGIES[0]),
+    model: Annotated[Optional[str], typer.Option("--model", "-m", metavar="DIR", help="Model for --predict and "
+                                                 "--select.")] = None,
+    backend: Annotated[Optional[str], typer.Option(metavar="URL", help="Connect this ML backend to the project.")] = None,
+    labels: Annotated[Path, typer.Option("--labels", metavar="DIR", help="The labels folder that keeps a copy of "
+                                         "each pushed report (for ls pull).")] = Path(LABEL_FOLDERS[0]),
+) -> None:
+    """Import the units of reports as Label Studio tasks; re-pushing never duplicates a task."""
+    require(LS_EXTRA)
+    from .labelstudio import push_reports
+
+    result = guarded(push_reports, paths, project, predict=predict, select=select, strategy=strategy.value,
+                     model=model, backend=backend, labels_root=labels)
+    for line in result.messages:
+        typer.echo(f"reportag: {line}", err=True)
+    typer.echo(f"{result.imported} tasks imported, {result.skipped} already in project {project!r}", err=True)
+    if result.errors:
+        raise typer.Exit(2)
+
+
+@ls_app.command("pull")
+def ls_pull(
+    project: Annotated[str, typer.Option("--project", metavar="TITLE", help="Label Studio project title.")],
+    labels: Annotated[Path, typer.Option("--labels", metavar="DIR", help="The labels folder to merge into.")] =
+        Path(LABEL_FOLDERS[0]),
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace stored labels that differ.")] = False,
+) -> None:
+    """Export the project's annotations and merge them into labels/annotations/ (all or nothing)."""
+    require(LS_EXTRA)
+    from .labelstudio import connect, pull
+
+    client = guarded(connect)
+    print_merge(guarded(pull, client, project, labels, overwrite))
+
+
+@ls_app.command("backend")
+def ls_backend(
+    model: Annotated[Optional[str], typer.Option("--model", "-m", metavar="DIR", help="The model to serve.")] = None,
+    host: Annotated[str, typer.Option(metavar="HOST", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", min=1, max=65535, help="Port to listen on.")] = 9090,
+) -> None:
+    """Serve the model as a Label Studio ML backend (/health, /setup, /predict, /webhook)."""
+    from .backend import make_server
+
+    server = guarded(make_server, model, host, port)
+    typer.echo(f"reportag ML backend on http://{host}:{server.server_address[1]}", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.server_close()
+
+
+@ls_app.command("serve")
+def ls_serve(
+    port: Annotated[int, typer.Option(metavar="PORT", min=1, max=65535, help="Port on 127.0.0.1.")] = 8080,
+    data: Annotated[Path, typer.Option(metavar="DIR", help="Label Studio's data folder.")] = Path(".label-studio"),
+    venv: Annotated[Path, typer.Option(metavar="DIR", help="Label Studio's own virtual environment.")] =
+        Path(".venv-ls"),
+) -> None:
+    """Start Label Studio on 127.0.0.1 with its data under .label-studio/ (admin and token from the environment or generated once)."""
+    from .labelstudio import serve
+
+    guarded(serve, port, data, venv)
