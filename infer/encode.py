@@ -19,6 +19,7 @@ this is the pair model: (context, sentence), one sequence per unit.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from typing import Sequence as Seq
 
@@ -27,6 +28,7 @@ from .limits import MODEL_UNIT_CHARS
 from .segment import join_chain, split_chain
 
 _HEADING_CHARS = 32  # each heading kept in the context is cut to this many characters
+CHUNK_UNITS = 512  # units of one part encoded (and held in memory) at a time
 
 
 @dataclass(frozen=True)
@@ -100,42 +102,48 @@ class Vocabulary:
 
 
 def _groups(rows: Seq[dict]) -> list[list[int]]:
-    """Positions of consecutive units that share their top heading (one part of the report)."""
+    """Positions of consecutive units that share their top heading (one part of the report).
+
+    A part longer than CHUNK_UNITS is cut into chunks, so that memory stays bounded on any
+    document (a real part holds a few hundred units at most).
+    """
     groups: list[list[int]] = []
     previous = object()
     for i, row in enumerate(rows):
         chain = split_chain(row.get("heading"))
         top = chain[0] if chain else ""
-        if top != previous:
+        if top != previous or len(groups[-1]) >= CHUNK_UNITS:
             groups.append([])
             previous = top
         groups[-1].append(i)
     return groups
 
 
+def iter_encoded(vocabulary: Vocabulary, rows: Seq[dict], settings: InputSettings, frame: Frame,
+                 rng=None) -> Iterator[list[TokenSequence]]:
+    """Token sequences for the taggable units of one document, one list per part (or chunk of one).
+
+    Rows are given in reading order with their `part`. Every unit is scored in exactly one
+    sequence; the `units` of a sequence are positions in `rows`. The result depends only on
+    the rows, the document's frame and the settings, never on how documents are batched.
+    `rng` varies the window sizes (training only; see `_windows`).
+    """
+    seen = frame if settings.frame else None
+    longest = min(settings.unit_tokens, settings.max_length - 3 - settings.context_tokens)  # one unit always fits
+    for group in _groups(rows):
+        contexts = dict(zip(group, vocabulary.ids([context_of(rows[p], seen) for p in group])))
+        units = dict(zip(group, (ids[:longest] for ids in vocabulary.ids([text_of(rows[p], seen) for p in group]))))
+        yield [_assemble(vocabulary, contexts[window[0]][:settings.context_tokens], window, core, units)
+               for window, core in _windows(group, units, settings, rng)]
+
+
 def encode_document(vocabulary: Vocabulary, rows: Seq[dict], settings: InputSettings,
                     frame: Frame, rng=None) -> list[TokenSequence]:
-    """Token sequences for the taggable units of one document, given in reading order with their `part`.
-
-    Every unit is scored in exactly one sequence. The result depends only on the rows, the
-    document's frame and the settings, never on how documents are batched. `rng` varies the
-    window sizes (training only; see `_windows`).
-    """
-    if not rows:
-        return []
-    seen = frame if settings.frame else None
-    contexts = vocabulary.ids([context_of(row, seen) for row in rows])
-    longest = min(settings.unit_tokens, settings.max_length - 3 - settings.context_tokens)  # one unit always fits
-    units = [ids[:longest] for ids in vocabulary.ids([text_of(row, seen) for row in rows])]
-    sequences = []
-    for group in _groups(rows):
-        for window, core in _windows(group, units, settings, rng):
-            sequences.append(_assemble(vocabulary, contexts[window[0]][:settings.context_tokens], window, core,
-                                       units))
-    return sequences
+    """Every token sequence of one document (see `iter_encoded`)."""
+    return [sequence for part in iter_encoded(vocabulary, rows, settings, frame, rng) for sequence in part]
 
 
-def _windows(group: list[int], units: list[list[int]], settings: InputSettings, rng=None):
+def _windows(group: list[int], units: dict[int, list[int]], settings: InputSettings, rng=None):
     """(window, core) position lists covering the group; each position is core exactly once.
 
     With `rng` (training only), each window's core and margin are drawn at random up to the
@@ -168,7 +176,7 @@ def _windows(group: list[int], units: list[list[int]], settings: InputSettings, 
 
 
 def _assemble(vocabulary: Vocabulary, context: list[int], window: list[int], core: list[int],
-              units: list[list[int]]) -> TokenSequence:
+              units: dict[int, list[int]]) -> TokenSequence:
     ids = [vocabulary.cls, *context, vocabulary.sep]
     types = [0] * len(ids)
     sequence = TokenSequence(ids, types)

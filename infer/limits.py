@@ -18,4 +18,5 @@ PDF_SECONDS = 300  # and is stopped after this long
 MAX_UNIT_CHARS = 2_000  # a run without end punctuation is cut into units of at most this many characters
 MODEL_UNIT_CHARS = 400  # characters of one unit the model reads (cut before tokenising)
 MAX_JSON_LINE_CHARS = 1_000_000  # one line of a JSONL input
+MAX_JSONL_ROWS = 200_000  # rows of one JSONL file
 MAX_REPORT_NAME_CHARS = 1_000  # a report's name (path) in JSONL input or a Label Studio task

@@ -214,9 +214,13 @@ def jsonl_documents(data: bytes, name: str) -> list[Document]:
     except UnicodeDecodeError:
         raise InputError(name, "not UTF-8 text") from None
     documents: dict[str, list[dict]] = {}
+    rows_read = 0
     for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
+        rows_read += 1
+        if rows_read > limits.MAX_JSONL_ROWS:
+            raise InputError(name, f"more than {limits.MAX_JSONL_ROWS:,} rows in one file: split it")
         source = f"{name}:{number}"
         if len(line) > limits.MAX_JSON_LINE_CHARS:
             raise InputError(source, f"line of {len(line):,} characters, over the {limits.MAX_JSON_LINE_CHARS:,} limit")

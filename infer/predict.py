@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .encode import InputSettings, TokenSequence, Vocabulary, encode_document
+from .encode import InputSettings, TokenSequence, Vocabulary, iter_encoded
 from .errors import InputError
 from .frame import Frame
 from .labels import LABEL_NAMES
@@ -97,12 +97,12 @@ class Scorer:
         """Uncalibrated logits per unit (the mean of its token logits), in the rows' order."""
         import numpy as np
 
-        sequences = encode_document(self.vocabulary, rows, self.inputs, frame)
         result: list = [None] * len(rows)
-        for sequence, logits in zip(sequences, self.run(sequences)):
-            logits = np.asarray(logits, dtype=np.float64)
-            for (start, end), unit in zip(sequence.spans, sequence.units):
-                result[unit] = logits[start:end].mean(axis=0)
+        for sequences in iter_encoded(self.vocabulary, rows, self.inputs, frame):
+            for sequence, logits in zip(sequences, self.run(sequences)):
+                logits = np.asarray(logits, dtype=np.float64)
+                for (start, end), unit in zip(sequence.spans, sequence.units):
+                    result[unit] = logits[start:end].mean(axis=0)
         return result
 
     def score(self, rows: Sequence[dict], frame: Frame) -> list[list[float]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tokenizers import Tokenizer
 
-from conftest import ROOT, SEEDS
+from conftest import SEEDS
 from infer.encode import InputSettings, Vocabulary, encode_document, text_of
 from infer.frame import frame_rows
 from infer.predict import Scorer
@@ -13,14 +13,11 @@ from infer.read import read_report
 from infer.segment import segment
 from infer.tag import is_structure
 
-TOKENIZER = ROOT / "models" / "base" / "m3e-small" / "tokenizer.json"
-
-
 @pytest.fixture(scope="module")
 def vocabulary():
-    if not TOKENIZER.is_file():
-        pytest.skip("the base model is not unpacked (make base-model)")
-    return Vocabulary(Tokenizer.from_file(str(TOKENIZER)))
+    from train.base_model import ensure_m3e_small
+
+    return Vocabulary(Tokenizer.from_file(str(ensure_m3e_small(quiet=True) / "tokenizer.json")))
 
 
 def units_of(path):

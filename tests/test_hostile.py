@@ -329,3 +329,17 @@ def test_names_are_escaped_on_the_terminal(cli, tmp_path):
     odd.write_text("", encoding="utf-8")
     result = cli("segment", odd)
     assert "\x1b" not in result.stderr and "\\x1b" in result.stderr
+
+
+def test_jsonl_rows_are_bounded_and_long_parts_are_encoded_in_chunks(tmp_path, monkeypatch):
+    from infer import encode
+    from infer.pipeline import collect_rows
+
+    source = tmp_path / "many.jsonl"
+    source.write_text("".join(json.dumps({"text": f"第{i}句。"}, ensure_ascii=False) + "\n" for i in range(12)),
+                      encoding="utf-8")
+    monkeypatch.setattr(limits, "MAX_JSONL_ROWS", 10)
+    rows, errors = collect_rows([source])
+    assert not rows and "more than 10 rows" in str(errors[0])
+    monkeypatch.setattr(encode, "CHUNK_UNITS", 5)
+    assert [len(g) for g in encode._groups([{"heading": "一、x", "text": "y"}] * 12)] == [5, 5, 2]
