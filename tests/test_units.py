@@ -194,10 +194,9 @@ def _probabilities(rng):
 def test_baselines_learn_from_the_labelled_rows():
     from train.baselines import SectionRule, TfidfLogReg
     from train.data import load_training_rows
-    from train.windows import documents, taggable
+    from train.windows import framed_rows
 
-    rows = load_training_rows(["labels", "labels/written"])
-    framed = [row for document in documents(rows) if taggable(document) for row in document]
+    framed = framed_rows(load_training_rows(["labels", "labels/written"]))
     rule, tfidf = SectionRule().fit(framed), TfidfLogReg().fit(framed)
     plans = [r for r in framed if r["part"] == "next year" and r["kind"] == "sentence"]
     assert sum(p == "plan" for p in rule.predict(plans)) / len(plans) > 0.8

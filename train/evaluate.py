@@ -32,7 +32,7 @@ from .calibrate import reliability, save_reliability_png
 from .config import CONFIGS, DEV_SETS, WORK_REPORT_PREFIX, EvalPlan, TrainConfig
 from .fit import Trained, split_by_report, train_model
 from .metrics import score
-from .windows import documents
+from .windows import documents, framed_rows
 
 @dataclass
 class Split:
@@ -130,7 +130,7 @@ def run(rows: list[dict], plan: EvalPlan, log=print) -> dict:
         for split in group:
             for document in [d for docs in split.tests.values() for d in docs]:
                 taggable(document)  # adds year and part, which the baselines read
-            framed = [row for document in documents(split.train_rows) if taggable(document) for row in document]
+            framed = framed_rows(split.train_rows)
             for baseline in (SectionRule().fit(framed), TfidfLogReg().fit(framed)):
                 for test, docs in split.tests.items():
                     add(test, baseline.name, predict(baseline, docs))

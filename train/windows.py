@@ -35,6 +35,15 @@ def taggable(document: list[dict]) -> tuple[list[dict], object]:
     return [row for row in document if not is_structure(row)], frame
 
 
+def framed_rows(rows: Sequence[dict]) -> list[dict]:
+    """Copies of the rows, report by report in reading order, with their frame (body, year, part)."""
+    result = []
+    for document in documents(rows):
+        taggable(document)
+        result += document
+    return result
+
+
 def sequence_features(sequence: TokenSequence, labels: Sequence[str] | None) -> dict:
     """One training example: token ids, and for each token the 1-based number of the unit it belongs to."""
     unit_index = [0] * len(sequence.input_ids)
