@@ -35,9 +35,9 @@ $(MODEL)/config.json:
 eval: base-model
 	$(BIN)/reportag eval --dev $(DEV) --card $(MODEL) $(EVAL_ARGS)
 
-## adapt: continue pretraining the base model on the unlabelled corpus (read from ../shared at run time)
+## adapt: continue pretraining the base model on the unlabelled corpus (read from ../shared at run time; the dev work report left out)
 adapt: base-model
-	$(BIN)/reportag adapt $(CORPUS) --output $(ADAPTED)
+	$(BIN)/reportag adapt $(CORPUS) --output $(ADAPTED) --exclude gwr-2024.txt
 
 ## tag: tag FILE with the default model, setting up and training what is missing
 tag: setup | $(MODEL)/config.json

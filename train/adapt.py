@@ -34,17 +34,27 @@ class AdaptConfig:
     seed: int = 42
     max_length: int = 256
     batch_size: int = 8
-    learning_rate: float = 5e-5
+    learning_rate: float = 3e-5  # the encoder's: it moves gently
+    head_learning_rate: float = 5e-4  # the masked-LM head's: m3e-small ships without one, so it starts untrained
     mlm_probability: float = 0.15
+    exclude: tuple[str, ...] = ()  # file name patterns left out (e.g. a document the evaluation scores)
     progress: bool = True
 
 
-def corpus_sequences(vocabulary: Vocabulary, folders: list[Path], max_length: int) -> tuple[list[list[int]], dict]:
+def corpus_sequences(vocabulary: Vocabulary, folders: list[Path], max_length: int,
+                     exclude: tuple[str, ...] = ()) -> tuple[list[list[int]], dict]:
     """Token sequences ([CLS] unit [SEP] unit [SEP] …) of every readable report, and what was read."""
+    from fnmatch import fnmatch
+
+    from infer.pipeline import expand
+
     errors: list[InputError] = []
     sequences: list[list[int]] = []
     reports = units = 0
-    for document in iter_documents([str(f) for f in folders], errors):
+    inputs = expand([str(f) for f in folders])
+    left_out = [p for p in inputs.files if any(fnmatch(p.name, pattern) for pattern in exclude)]
+    inputs.files = [p for p in inputs.files if p not in left_out]
+    for document in iter_documents([], errors, inputs):
         rows = [dict(r) for r in document.rows if r.get("kind") != "meta"]
         if not rows:
             continue
@@ -63,7 +73,8 @@ def corpus_sequences(vocabulary: Vocabulary, folders: list[Path], max_length: in
     if not sequences:
         raise InputError(", ".join(map(str, folders)), "no readable reports to adapt on")
     return sequences, {"reports": reports, "units": units, "sequences": len(sequences),
-                       "tokens": sum(map(len, sequences)), "unreadable files": len(errors)}
+                       "tokens": sum(map(len, sequences)), "unreadable files": len(errors),
+                       "left out": [str(p) for p in left_out]}
 
 
 def adapt(folders: list[Path], output: Path, config: AdaptConfig) -> Path:
@@ -80,7 +91,8 @@ def adapt(folders: list[Path], output: Path, config: AdaptConfig) -> Path:
     base = resolve_base_model(config.base_model)
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForMaskedLM.from_pretrained(base, dtype=torch.float32)
-    sequences, read = corpus_sequences(Vocabulary(tokenizer.backend_tokenizer), folders, config.max_length)
+    sequences, read = corpus_sequences(Vocabulary(tokenizer.backend_tokenizer), folders, config.max_length,
+                                       config.exclude)
     print(f"adapting {config.base_model} on {read['reports']} reports ({read['tokens']:,} tokens in "
           f"{read['sequences']} sequences)", flush=True)
     dataset = Dataset.from_dict({"input_ids": sequences})
@@ -92,7 +104,12 @@ def adapt(folders: list[Path], output: Path, config: AdaptConfig) -> Path:
         seed=config.seed, data_seed=config.seed, report_to=[], disable_tqdm=not config.progress,
         use_cpu=not torch.cuda.is_available(), remove_unused_columns=False)
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=config.mlm_probability)
-    trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=collator)
+    head = [p for name, p in model.named_parameters() if name.startswith("cls.")]
+    encoder = [p for name, p in model.named_parameters() if not name.startswith("cls.")]
+    optimizer = torch.optim.AdamW([{"params": encoder, "lr": config.learning_rate},
+                                   {"params": head, "lr": config.head_learning_rate}], weight_decay=0.01)
+    trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=collator,
+                      optimizers=(optimizer, None))
     resume = checkpoints.is_dir() and any(checkpoints.glob("checkpoint-*"))
     trainer.train(resume_from_checkpoint=True if resume else None)
     losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]
@@ -123,9 +140,11 @@ A base model for `reportag train --base-model`: `{card['adapted_from']}` after c
 masked-language-model pretraining (`reportag adapt`) on unlabelled reports.
 
 - Adapted on: {', '.join(card['adapted_on'])} (read at run time, not copied): {card['reports']} reports,
+  leaving out {', '.join(card['left out']) or 'nothing'};
   {card['units']:,} units, {card['tokens']:,} tokens in {card['sequences']} sequences of up to
   {card['config']['max_length']} tokens; years written relative to the year each report reviews.
-- {card['steps']} steps, batch {card['config']['batch_size']}, learning rate {card['config']['learning_rate']:g},
+- {card['steps']} steps, batch {card['config']['batch_size']}, learning rate {card['config']['learning_rate']:g}
+  (the new masked-LM head {card['config']['head_learning_rate']:g}),
   15% of tokens masked; masked-LM loss {card['first_loss']} → {card['last_loss']}.
 - Licence: {licence}.
 - Made {card['adapted_at']}.

@@ -147,13 +147,15 @@ def adapt(
     epochs: Annotated[float, typer.Option(metavar="N", min=0.01, help="Passes over the text.")] = 1.0,
     max_steps: Annotated[int, typer.Option(metavar="N", help="Stop after this many steps; -1: no limit.")] = -1,
     seed: Annotated[int, typer.Option(metavar="N", help="Random seed.")] = 42,
+    exclude: Annotated[Optional[list[str]], typer.Option(metavar="GLOB", help="Leave out files whose name matches "
+                                                         "(repeatable), e.g. a document the evaluation scores.")] = None,
 ) -> None:
     """Continue masked-language-model pretraining of the base model on unlabelled reports (resumable)."""
     require()
     from .adapt import AdaptConfig, adapt as run_adapt
 
-    path = guarded(run_adapt, folders, output, AdaptConfig(base_model=base_model, epochs=epochs,
-                                                           max_steps=max_steps, seed=seed))
+    path = guarded(run_adapt, folders, output, AdaptConfig(base_model=base_model, epochs=epochs, max_steps=max_steps,
+                                                           seed=seed, exclude=tuple(exclude or ())))
     typer.echo(f"saved {path}; train on it with: reportag train --base-model {path}", err=True)
 
 
