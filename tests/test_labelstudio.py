@@ -120,16 +120,16 @@ def test_round_trip(cli, ls_env, tiny_model, tmp_path):
 
 
 def test_reports_from_outside_the_project_are_copied_in_and_pulled_back(cli, ls_env, tmp_path):
-    outside = tmp_path / "elsewhere" / "report.txt"
+    outside = tmp_path / "elsewhere" / "report.txt"  # beside the labels' project, not inside it
     outside.parent.mkdir()
     outside.write_bytes(LABELLED_REPORTS[1].read_bytes())
-    labels = tmp_path / "labels"
+    labels = tmp_path / "project" / "labels"
     pushed = cli("ls", "push", outside, "--project", "outside", "--labels", labels)
     assert pushed.exit_code == 0, pushed.output
     [copy] = (labels / "reports").glob("report-*.txt")
     assert copy.read_bytes() == outside.read_bytes()
     task = project_tasks(ls_env, "outside")[4]
-    assert task.data["report"] == str(copy.relative_to(tmp_path)) and not task.data["report"].startswith("/")
+    assert task.data["report"] == str(copy.relative_to(labels.parent)) and not task.data["report"].startswith("/")
     ls_env.annotations.create(id=task.id, was_cancelled=False, result=[
         {"from_name": "label", "to_name": "text", "type": "choices", "value": {"choices": ["other"]}}])
     pulled = cli("ls", "pull", "--project", "outside", "--labels", labels)

