@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zipfile
 import zlib
@@ -42,25 +42,34 @@ def reportag(*args, stdin=None, timeout=120):
     return measured([sys.executable, "-m", "train.cli", *map(str, args)], stdin, timeout)
 
 
+# Linux counts the memory of the process that forks into a child's peak (exec records the old
+# address space's high-water mark), so a child of the test run would carry the test run's own
+# peak. A small launcher runs the command and reports the peak of that command alone.
+LAUNCHER = """import os, sys
+pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status) % 256)
+"""
+
+
 def measured(command, stdin=None, timeout=120):
-    """Run a command; its peak memory comes from wait4 on this one child, because RUSAGE_CHILDREN
-    would carry the peak of every earlier child of the test run (a training, Label Studio)."""
+    """Run a command: (exit code, stdout, stderr, seconds, peak MB of the command and its children)."""
     start = time.perf_counter()
-    with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        given.write((stdin or "").encode())
-        given.seek(0)
-        process = subprocess.Popen(command, stdin=given, stdout=out, stderr=err, cwd=ROOT)
-        timer = threading.Timer(timeout, process.kill)
-        timer.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        peak_file = Path(tmp) / "peak"
+        process = subprocess.Popen([sys.executable, "-c", LAUNCHER, str(peak_file), *command], stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                                   start_new_session=True)
         try:
-            _, status, usage = os.wait4(process.pid, 0)
-        finally:
-            timer.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return (process.returncode, out.read().decode(), err.read().decode(), time.perf_counter() - start,
-                usage.ru_maxrss / 1024)
+            out, err = process.communicate(stdin, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # the launcher and the command it runs
+            process.communicate()
+            raise
+        peak = int(peak_file.read_text()) / 1024
+    return process.returncode, out, err, time.perf_counter() - start, peak
 
 
 def test_deeply_nested_html_is_refused_quickly_and_the_next_file_is_read(tmp_path, cli):
