@@ -8,11 +8,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 import zipfile
 import zlib
@@ -24,6 +22,7 @@ from conftest import LABELLED_REPORTS, ROOT
 from infer import limits
 from infer.errors import InputError
 from infer.read import read_report
+from train.peak import run_measured
 
 GOOD = LABELLED_REPORTS[4]
 
@@ -42,34 +41,10 @@ def reportag(*args, stdin=None, timeout=120):
     return measured([sys.executable, "-m", "train.cli", *map(str, args)], stdin, timeout)
 
 
-# Linux counts the memory of the process that forks into a child's peak (exec records the old
-# address space's high-water mark), so a child of the test run would carry the test run's own
-# peak. A small launcher runs the command and reports the peak of that command alone.
-LAUNCHER = """import os, sys
-pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)
-_, status, usage = os.wait4(pid, 0)
-with open(sys.argv[1], "w") as report:
-    report.write(str(usage.ru_maxrss))
-sys.exit(os.waitstatus_to_exitcode(status) % 256)
-"""
-
-
 def measured(command, stdin=None, timeout=120):
     """Run a command: (exit code, stdout, stderr, seconds, peak MB of the command and its children)."""
-    start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        peak_file = Path(tmp) / "peak"
-        process = subprocess.Popen([sys.executable, "-c", LAUNCHER, str(peak_file), *command], stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                                   start_new_session=True)
-        try:
-            out, err = process.communicate(stdin, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # the launcher and the command it runs
-            process.communicate()
-            raise
-        peak = int(peak_file.read_text()) / 1024
-    return process.returncode, out, err, time.perf_counter() - start, peak
+    done = run_measured(command, stdin=stdin, timeout=timeout, cwd=ROOT)
+    return done.returncode, done.stdout, done.stderr, done.seconds, done.peak_mb
 
 
 def test_deeply_nested_html_is_refused_quickly_and_the_next_file_is_read(tmp_path, cli):

@@ -16,14 +16,14 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from infer.read import read_report
 from infer.segment import SENTENCE, segment
+
+from .peak import run_measured
 
 CORPUS = Path("../shared/corpus/reports")
 SEEDS = Path("labels/reports")
@@ -64,15 +64,10 @@ def bench_rows(minimum: int = 1000) -> list[dict]:
 
 def run_process(command: list[str]) -> tuple[float, float]:
     """(wall seconds, peak resident memory in MB) of one child process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    error = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
-    if status != 0:
-        raise SystemExit(f"bench: {' '.join(command[:4])}… failed:\n{error[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+    done = run_measured(command)
+    if done.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(command[:4])}… failed:\n{done.stderr[-2000:]}")
+    return done.seconds, done.peak_mb
 
 
 def pair_twin(model: Path, folder: Path) -> Path:
