@@ -82,3 +82,34 @@ def test_a_hundred_requests_at_once_are_all_answered(server):
         statuses = list(pool.map(lambda _: request(server, "POST", "/predict", body)[0], range(100)))
     assert statuses == [200] * 100
     assert request(server, "GET", "/health")[1]["status"] == "UP"
+
+
+class ContextScorer:
+    """Scores that depend on the company a unit is scored in: its share of the report's units changes them."""
+
+    name = "context"
+    labels = ["measure", "achievement", "shortfall", "plan", "other"]
+
+    def score(self, rows, frame):
+        weight = 1.0 / (1 + len(rows))
+        return [[0.5 + weight / 2, 0.5 - weight / 2, 0.0, 0.0, 0.0] for _ in rows]
+
+
+def test_a_task_of_a_project_report_is_scored_in_its_report_as_tag_scores_it():
+    from infer.pipeline import iter_documents
+    from infer.tag import is_structure, tag_document
+
+    report = "labels/reports/003_17ec0ea3c369c8c4.txt"
+    document = next(iter_documents([ROOT / report], []))
+    tagged = tag_document([dict(r, report=report) for r in document.rows], ContextScorer(), year=document.year)
+    unit = next(r for r in tagged if not is_structure(r) and r["index"] > 10)
+    backend = backend_module.ReportagBackend(ContextScorer())
+    task = {"data": {"text": unit["text"], "heading": unit["heading"], "report": report, "index": unit["index"]}}
+    elsewhere = {"data": {**task["data"], "report": "labels/reports/no-such-report.txt"}}
+    outside = {"data": {**task["data"], "report": "../shared/seeds/003_17ec0ea3c369c8c4.txt"}}
+    edited = {"data": {**task["data"], "text": unit["text"] + "（改）"}}
+    in_report, alone, outside_root, changed = backend.predict([task, elsewhere, outside, edited])
+    assert in_report["context"] == "report" and in_report["score"] == unit["score"]
+    assert "in its report" in in_report["result"][0]["meta"]["text"][0]
+    assert alone["context"] == outside_root["context"] == changed["context"] == "alone"
+    assert alone["score"] != unit["score"]  # scored with the request's tasks only: another company, another score

@@ -46,9 +46,11 @@ class MergeResult:
     unchanged: int = 0
     conflicts: list[tuple[Labelled, Labelled]] = field(default_factory=list)  # (existing, incoming)
     written: list[Path] = field(default_factory=list)
+    fetched: int | None = None  # tasks exported from Label Studio (ls pull), None for a file import
 
     def summary(self) -> str:
-        return (f"{len(self.added)} added, {len(self.changed)} changed, {self.unchanged} unchanged, "
+        fetched = "" if self.fetched is None else f"{self.fetched} changed tasks fetched; "
+        return (f"{fetched}{len(self.added)} added, {len(self.changed)} changed, {self.unchanged} unchanged, "
                 f"{len(self.conflicts)} conflicts")
 
 

@@ -1,7 +1,9 @@
 """A Label Studio ML backend serving the current model: /health, /setup, /predict, /webhook.
 
 `ReportagBackend` follows Label Studio's contract (`predict(tasks, context)`, `setup`,
-`fit(event, data)`) as a thin adapter over the scorer `reportag tag` uses; it never
+`fit(event, data)`) as a thin adapter over the scorer `reportag tag` uses. A task that names a
+report of the project is scored in that report, so it gets the score `reportag tag` gives it; other
+tasks are scored without it, and every prediction says which (`context`, and the region's meta). It never
 trains (retraining is `reportag ls pull` and `make train`). The HTTP server answers every
 request: 400 with a JSON reason for a malformed body, 413 over MAX_BODY_BYTES, and a
 connection that stops sending is closed after READ_TIMEOUT seconds.
@@ -11,11 +13,12 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from infer.labels import config_problem, ls_prediction
-from infer.pipeline import parse_json
-from infer.tag import tag_rows
+from infer.pipeline import iter_documents, parse_json
+from infer.tag import is_structure, tag_document, tag_rows
 
 MAX_BODY_BYTES = 2 * 2**20
 DRAIN_BYTES = 64 * 2**20  # a larger refused body is not read: the connection is closed after the 413
@@ -23,6 +26,9 @@ MAX_TASKS = 1000
 MAX_TASK_CHARS = 20_000
 READ_TIMEOUT = 20  # seconds a client may take to send its request
 LISTEN_QUEUE = 512
+CONTEXT_CACHE = 16  # tagged reports kept between requests
+CONTEXT_NOTES = {"report": "scored in its report, as reportag tag scores it",
+                 "alone": "scored without its report (the task names no readable report of the project)"}
 HANDLED_EVENTS = ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATION_DELETED", "ANNOTATIONS_DELETED",
                   "START_TRAINING")
 
@@ -41,6 +47,7 @@ class ReportagBackend:
     def __init__(self, scorer):
         self.scorer = scorer
         self.busy = threading.BoundedSemaphore(4)  # scorings at once; other requests wait their turn
+        self.contexts: dict[tuple, dict[int, dict]] = {}  # tagged reports of the project, oldest first
 
     @property
     def model_version(self) -> str:
@@ -74,10 +81,53 @@ class ReportagBackend:
                          "index": index if isinstance(index, int) and not isinstance(index, bool) else position})
         rows.sort(key=lambda r: (r["report"], r["index"], r["position"]))
         with self.busy:
-            tagged = tag_rows(rows, self.scorer)
-        by_position = {row["position"]: row for row in tagged}
-        return [ls_prediction(by_position[i]["label"], by_position[i]["score"], self.model_version)
-                for i in range(len(tasks))]
+            in_context = {}
+            for report in {row["report"] for row in rows}:
+                document = self.report_context(report)
+                for row in rows:
+                    unit = document.get(row["index"]) if document and row["report"] == report else None
+                    if unit is not None and unit["text"] == row["text"] and not is_structure(unit):
+                        in_context[row["position"]] = unit
+            alone = [row for row in rows if row["position"] not in in_context]
+            by_position = {row["position"]: row for row in tag_rows(alone, self.scorer)} if alone else {}
+        predictions = []
+        for i in range(len(tasks)):
+            scored = in_context.get(i) or by_position[i]
+            context = "report" if i in in_context else "alone"
+            prediction = ls_prediction(scored["label"], scored["score"], self.model_version)
+            # Label Studio keeps a prediction's result as sent: the region's meta tells the annotator how it was read.
+            prediction["result"][0]["meta"] = {"text": [CONTEXT_NOTES[context]]}
+            prediction["context"] = context
+            predictions.append(prediction)
+        return predictions
+
+    def report_context(self, report: str) -> dict[int, dict] | None:
+        """The tagged units of a report of the project, by index (as `reportag tag` scores them), or None.
+
+        A task names a report by its path relative to the project (`ls push` copies outside reports into
+        labels/reports/); a name outside the working folder, or a file that cannot be read, gives None and the
+        task is scored without its report. Tagged reports are kept for the next request (at most CONTEXT_CACHE).
+        """
+        root = Path.cwd().resolve()
+        try:
+            path = (root / report).resolve() if report and not Path(report).is_absolute() else None
+        except (OSError, ValueError):
+            return None
+        if path is None or root not in path.parents or not path.is_file():
+            return None
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        if key not in self.contexts:
+            errors: list = []
+            documents = list(iter_documents([path], errors))
+            if errors or len(documents) != 1:
+                return None
+            document = documents[0]
+            tagged = tag_document([dict(r, report=report) for r in document.rows], self.scorer, year=document.year)
+            if len(self.contexts) >= CONTEXT_CACHE:
+                self.contexts.pop(next(iter(self.contexts)))
+            self.contexts[key] = {row["index"]: row for row in tagged}
+        return self.contexts[key]
 
     def fit(self, event: str, data: dict | None = None) -> dict:
         """Annotation events are acknowledged; retraining is `reportag ls pull` and `make train`."""

@@ -131,13 +131,89 @@ def ls_pull(
     labels: Annotated[Path, typer.Option("--labels", metavar="DIR", help="The labels folder to merge into.")] =
         Path(LABEL_FOLDERS[0]),
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace stored labels that differ.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Fetch every task, not only those changed since the last "
+                                       "pull.")] = False,
 ) -> None:
-    """Export the project's annotations and merge them into labels/annotations/ (all or nothing)."""
+    """Export the tasks changed since the last pull and merge their annotations into labels/annotations/ (all or nothing)."""
     require(LS_EXTRA)
     from .labelstudio import connect, pull
 
     client = guarded(connect)
-    print_merge(guarded(pull, client, project, labels, overwrite))
+    print_merge(guarded(pull, client, project, labels, overwrite, full))
+
+
+@ls_app.command("read")
+def ls_read(
+    folder: Annotated[Path, typer.Argument(help="A reading: <report>.tsv files of index<TAB>label lines.")],
+    project: Annotated[str, typer.Option("--project", metavar="TITLE", help="Label Studio project title.")],
+    reader: Annotated[str, typer.Option("--reader", metavar="NAME", help="Who read: annotations are completed by "
+                                        "the Label Studio user reader-NAME (created if absent).")],
+) -> None:
+    """Submit a reader's offline labels of whole reports as Label Studio annotations (idempotent)."""
+    require(LS_EXTRA)
+    from .labelstudio import connect
+    from .readings import submit_reading
+
+    result = guarded(submit_reading, guarded(connect), project, folder, reader)
+    for line in result.missing[:20]:
+        typer.echo(f"reportag: not in the reading: {line}", err=True)
+    typer.echo(f"{result.created} annotations by reader-{reader}, {result.already} there before, "
+               f"{result.skipped} lines of structure units skipped, {len(result.missing)} tasks not read", err=True)
+
+
+@ls_app.command("settle")
+def ls_settle(
+    decisions: Annotated[Path, typer.Argument(help="report<TAB>index<TAB>label lines: the settled labels.")],
+    project: Annotated[str, typer.Option("--project", metavar="TITLE", help="Label Studio project title.")],
+) -> None:
+    """Post settled labels of disagreements as ground-truth annotations (ls pull then takes them)."""
+    require(LS_EXTRA)
+    from infer.labels import check_label
+
+    from .labelstudio import connect
+    from .readings import report_stem, settle
+
+    chosen = {}
+    for number, line in enumerate(guarded(decisions.read_text, encoding="utf-8").splitlines(), 1):
+        cells = line.split("\t")
+        if not line.strip() or line.startswith("#"):
+            continue
+        try:
+            chosen[(report_stem(cells[0]), int(cells[1]))] = check_label(cells[2].strip())
+        except (IndexError, ValueError) as exc:
+            fail(f"{decisions}: line {number}: expected report<TAB>index<TAB>label ({exc})")
+    typer.echo(f"{guarded(settle, guarded(connect), project, chosen)} ground-truth annotations posted", err=True)
+
+
+@ls_app.command("agreement")
+def ls_agreement(
+    project: Annotated[str, typer.Option("--project", metavar="TITLE", help="Label Studio project title.")],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Also write the "
+                                                   "figures as JSON.")] = None,
+    disagreements: Annotated[Optional[Path], typer.Option("--disagreements", metavar="FILE", help="Write the "
+                             "unsettled disagreements as JSONL, to settle by the guide.")] = None,
+) -> None:
+    """Cohen's κ between readers, labels per class, and how often the labels equal the model's pre-annotations."""
+    require(LS_EXTRA)
+    import json
+
+    from infer.files import atomic_write_text
+
+    from .labelstudio import connect, find_project
+    from .readings import agreement, disagreements as unsettled
+
+    client = guarded(connect)
+    found = guarded(find_project, client, project)
+    raw = b"".join(client.projects.exports.download_sync(found.id, export_type="JSON", download_all_tasks=True))
+    tasks = json.loads(raw.decode("utf-8"))
+    figures = agreement(tasks)
+    typer.echo(json.dumps(figures, ensure_ascii=False, indent=1))
+    if output:
+        guarded(atomic_write_text, output, json.dumps(figures, ensure_ascii=False, indent=1) + "\n")
+    if disagreements:
+        rows = unsettled(tasks)
+        guarded(atomic_write_text, disagreements, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        typer.echo(f"{len(rows)} unsettled disagreements written to {disagreements}", err=True)
 
 
 @ls_app.command("backend")

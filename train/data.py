@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import statistics
 import tempfile
@@ -20,20 +21,26 @@ from .annotations import AnnotationStore
 EXPORT_FORMATS = ("jsonl", "csv", "parquet", "hf")
 
 
-def source_of(root: Path) -> str:
-    return "written" if root.name == "written" else "seed"
+SEED_NAME = re.compile(r"\d{3}_[0-9a-f]{16}\.txt")  # the five seed reports: 000_59b600c439da888f.txt …
+
+
+def source_of(root: Path, report: str = "") -> str:
+    """`written` (labels/written: passages the project wrote), `seed` (the five seed reports) or `real`
+    (real reports of other governments read through the Label Studio loop)."""
+    if root.name == "written":
+        return "written"
+    return "seed" if not report or SEED_NAME.fullmatch(Path(report).name) else "real"
 
 
 def load_rows(roots=LABEL_FOLDERS, sources: set[str] | None = None) -> list[dict]:
     """Every labelled unit under the given labels folders, in report order."""
     rows = []
     for root in map(Path, roots):
-        source = source_of(root)
-        if sources is not None and source not in sources:
-            continue
         for item in sorted(AnnotationStore(root).load().values(), key=lambda x: (x.report, x.index)):
-            rows.append({"report": item.report, "index": item.index, "kind": item.kind, "heading": item.heading,
-                         "text": item.text, "label": item.label, "source": source})
+            source = source_of(root, item.report)
+            if sources is None or source in sources:
+                rows.append({"report": item.report, "index": item.index, "kind": item.kind, "heading": item.heading,
+                             "text": item.text, "label": item.label, "source": source})
     return rows
 
 

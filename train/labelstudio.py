@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infer.errors import InputError
+from infer.files import atomic_write_text
 from infer.labels import config_problem
 from infer.write import ls_task
 
@@ -194,14 +195,46 @@ def push_reports(paths: list[str], project: str, predict: bool = False, select: 
     return result
 
 
+PULL_STATE = ".ls-pull.json"  # in the labels folder, never in git: what each project looked like at the last pull
+EXPORT_CHUNK = 200  # task ids per export request (they travel in the URL)
+
+
 @api_errors
-def pull(client, project_name: str, labels_root: Path, overwrite: bool = False) -> MergeResult:
-    """Export the project's annotations (in memory) and merge them into labels_root (all or nothing)."""
+def pull(client, project_name: str, labels_root: Path, overwrite: bool = False, full: bool = False) -> MergeResult:
+    """Export the tasks changed since the last pull (in memory) and merge them into labels_root (all or nothing).
+
+    A task counts as changed when its `updated_at` (Label Studio moves it on every annotation) differs from the
+    one recorded at the last successful pull of this project; `full` fetches every task. The record is written
+    only after the merge succeeded, so a failed or killed pull fetches the same tasks again. `result.fetched`
+    is the number of tasks exported.
+    """
     project = find_project(client, project_name)
-    exported = client.projects.exports.as_json(project.id)
-    tasks = json.loads(json.dumps(exported, default=lambda o: getattr(o, "dict", lambda: str(o))()))
+    key = f"{client._client_wrapper.get_base_url()}|{project.id}"
+    state_path = labels_root / PULL_STATE
+    state = _load_state(state_path)
+    seen = {str(task.id): str(task.updated_at) for task in client.tasks.list(project=project.id, fields="task_only")}
+    known = {} if full else state.get(key, {})
+    changed = [task_id for task_id, stamp in seen.items() if known.get(task_id) != stamp]
+    tasks: list = []
+    for start in range(0, len(changed), EXPORT_CHUNK):
+        raw = b"".join(client.projects.exports.download_sync(project.id, export_type="JSON", download_all_tasks=True,
+                                                             ids=changed[start:start + EXPORT_CHUNK]))
+        tasks += json.loads(raw.decode("utf-8"))
     source = f"Label Studio project {project_name!r}"
-    return import_tasks(parse_tasks(tasks, source), source, labels_root, overwrite=overwrite)
+    result = import_tasks(parse_tasks(tasks, source), source, labels_root, overwrite=overwrite)
+    result.fetched = len(changed)
+    state = _load_state(state_path)  # another pull may have recorded its own project meanwhile
+    state[key] = seen
+    atomic_write_text(state_path, json.dumps(state, sort_keys=True))
+    return result
+
+
+def _load_state(path: Path) -> dict:
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) and all(isinstance(v, dict) for v in state.values()) else {}
 
 
 @api_errors

@@ -50,7 +50,8 @@ def parse_export(path: str | Path, require_label: bool = False) -> list[Labelled
 def parse_tasks(tasks, source: str, require_label: bool = False) -> list[Labelled]:
     """Labelled units from exported tasks (a parsed Label Studio JSON or JSON-MIN export).
 
-    Tasks without a (non-cancelled) annotation are skipped, unless `require_label`.
+    Tasks without a (non-cancelled) annotation are skipped, unless `require_label`. Where a task's
+    annotations disagree (two readers), the one marked ground truth in Label Studio settles it.
     Raises InputError naming the source and the task for anything malformed.
     """
     if not isinstance(tasks, list) or not all(isinstance(task, dict) for task in tasks):
@@ -104,10 +105,11 @@ def _parse_task(source: str, position: int, task: dict) -> Labelled | None:
                 found.append((labels[0], annotation))
         if not found:
             return None
-        if len({label for label, _ in found}) > 1:
+        settled = [(label, annotation) for label, annotation in found if annotation.get("ground_truth") is True]
+        if len({label for label, _ in settled or found}) > 1:
             raise InputError(source, f"{name}: annotations disagree ({', '.join(sorted({l for l, _ in found}))}); "
-                             "resolve them in Label Studio first")
-        label, meta = found[-1]
+                             "resolve them in Label Studio first (mark the settled one as ground truth)")
+        label, meta = (settled or found)[-1]
     elif "text" in task or LS_FROM_NAME in task:  # JSON-MIN: flat rows
         data = task
         value = task.get(LS_FROM_NAME)
