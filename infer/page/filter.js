@@ -164,15 +164,22 @@
   boxes.forEach(function (b) { b.addEventListener('change', apply); });
   [repSel, partSel, mode].forEach(function (s) { s.addEventListener('change', apply); });
   q.addEventListener('input', apply);
+  function reveal(t) {  // a unit linked to (a list, a shared #u-… address) is shown even when a filter hid it
+    if (t.classList.contains('hidden')) {
+      boxes.forEach(function (b) { b.checked = true; }); repSel.value = ''; partSel.value = ''; q.value = ''; apply();
+      t.scrollIntoView({ block: 'center' });
+    }
+    t.classList.add('flash'); setTimeout(function () { t.classList.remove('flash'); }, 1500);
+  }
   document.addEventListener('click', function (ev) {
     var sup = ev.target.closest('.u sup');
     if (sup) { location.hash = sup.parentNode.id; return; }
-    var a = ev.target.closest('a[href^="#u-"]'); if (!a) { return; }
-    var t = $(a.getAttribute('href').slice(1)); if (!t) { return; }
-    if (t.classList.contains('hidden')) {
-      boxes.forEach(function (b) { b.checked = true; }); repSel.value = ''; partSel.value = ''; q.value = ''; apply();
-    }
-    t.classList.add('flash'); setTimeout(function () { t.classList.remove('flash'); }, 1500);
+    var a = ev.target.closest('a[href^="#u-"]'), t = a && $(a.getAttribute('href').slice(1));
+    if (t) { reveal(t); }
+  });
+  window.addEventListener('hashchange', function () {
+    var t = location.hash.indexOf('#u-') === 0 && $(location.hash.slice(1));
+    if (t) { reveal(t); }
   });
   document.addEventListener('mouseover', function (ev) {  // the unit's place and scores, built when first needed
     var e = ev.target.closest && ev.target.closest('.u'); if (!e || e.title) { return; }
