@@ -101,8 +101,8 @@ def tagged_html(rows: Sequence[dict], summaries: Sequence[dict], model_version: 
 
 def _index(summaries, names, number) -> list[str]:
     out = ['<section id="index"><h2>Reports 报告</h2><table><thead><tr><th data-k="name">report</th>'
-           '<th data-k="body">body</th><th data-k="year">year</th><th data-k="units">units</th>']
-    out += [f'<th data-k="{l.value}">{l.chinese}</th>' for l in LABELS]
+           '<th data-k="body">body</th><th data-k="year">year</th><th data-k="units" class="n">units</th>']
+    out += [f'<th data-k="{l.value}" class="n">{l.chinese}</th>' for l in LABELS]
     out.append('<th>labels</th></tr></thead><tbody>')
     for s in summaries:
         total = sum(s["counts"].values()) or 1
