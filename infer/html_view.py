@@ -86,7 +86,9 @@ def tagged_html(rows: Sequence[dict], summaries: Sequence[dict], model_version: 
             '<div id="c-table" class="scroll"></div><h3>One body, year by year</h3><select id="c-body" '
             'aria-label="body">', _options(((b, b) for b in bodies), "choose a body"),
             '</select><div id="c-body-table" class="scroll"></div></section>',
-            '<section id="charts"><h2>Label shares 标签占比</h2><div class="charts">'
+            '<section id="charts"><h2>Label shares 标签占比</h2><div class="legend muted">'
+            + "".join(f'<span><i class="key" style="background:{l.colour}"></i> {l.chinese} {l.value}</span>'
+                      for l in LABELS) + '</div><div class="charts">'
             '<div><h3>by body</h3><div id="ch-body"></div></div><div><h3>by year</h3><div id="ch-year"></div></div>'
             '<div><h3>by part</h3><div id="ch-part"></div></div></div></section>']
     for key, title in (("shortfalls", "不足 shortfalls"), ("plans", "计划 plans")):

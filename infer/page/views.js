@@ -77,6 +77,7 @@
     var body = $('c-body').value, out = $('c-body-table');
     if (!body || !t.cells[body]) { out.innerHTML = body ? '<p class="muted">no units of this body under the filters</p>' : ''; return; }
     var years = t.years.filter(function (y) { return t.cells[body][y]; }), cs = years.map(function (y) { return t.cells[body][y]; });
+    var parts = META.parts.filter(function (p) { return cs.some(function (c) { return c.parts[p]; }); });
     var row = function (name, key, get) {
       return '<tr data-row="' + esc(key) + '"><td>' + name + '</td>' + cs.map(function (c) {
         var v = get(c), total = c.units || 1;
@@ -85,8 +86,8 @@
     };
     var rows = [row('units', 'units', function (c) { return c.units; })]
       .concat(LABELS.map(function (l) { return row(l.zh + ' ' + l.v, l.v, function (c) { return c[l.v] || 0; }); }))
-      .concat(META.parts.map(function (p) { return row('part: ' + esc(p), 'part:' + p, function (c) { return (c.parts[p] || {}).units || 0; }); }))
-      .concat(META.parts.map(function (p) {
+      .concat(parts.map(function (p) { return row('part: ' + esc(p), 'part:' + p, function (c) { return (c.parts[p] || {}).units || 0; }); }))
+      .concat(parts.map(function (p) {
         return row('不足 shortfall in ' + esc(p), 'shortfall:' + p, function (c) { return (c.parts[p] || {}).shortfall || 0; });
       }));
     out.innerHTML = '<table id="c-years"><thead><tr><th>' + esc(body) + '</th>' +
