@@ -1,7 +1,7 @@
-"""The `reportag` command line: the one app, and the tagging commands (`segment`, `tag`).
+"""The `reportag` command line: the one app, and the tagging commands (`segment`, `tag`, `render`).
 
 Commands are thin typer adapters: each parses its options and calls one plain function
-with the same parameters (infer.engine.tag, infer.pipeline.collect_rows). Training,
+with the same parameters (infer.engine.tag, infer.pipeline.collect_rows, infer.render.render). Training,
 evaluation, data and Label Studio commands live in train/cli.py, which registers them on
 this app; the console entry point (`reportag`) is train.cli:main. Nothing here imports
 `train` or the training libraries.
@@ -182,6 +182,38 @@ def tag(
     code = guarded(run_tag, options)
     if code:
         raise typer.Exit(code)
+
+
+RENDER_EXAMPLES = """Examples:
+
+    reportag tag reports/ -o tags.jsonl && reportag render tags.jsonl -o tags.html   # tag once, then any format
+
+    reportag render tags.jsonl -o tags.xlsx          # sentences, summary, parts, shortfalls and plans sheets
+
+    reportag render out/ -o summary.csv --summary    # a Parquet dataset (tag -o out/, either engine)
+
+    reportag render a.csv b.parquet -o all.html      # several results on one page
+"""
+
+
+@app.command(epilog=RENDER_EXAMPLES)
+def render(
+    results: Annotated[list[str], typer.Argument(help="What `reportag tag` wrote: .jsonl, .csv or .parquet "
+                                                 "files, or Parquet dataset folders (DIR/ with tags/*.parquet).")],
+    format: Annotated[Optional[TagFormat], typer.Option("--format", "-f", help="Output format (default: from the "
+                                                        "--output extension, else a table).")] = None,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE|DIR/", help="Write here "
+                                                  "(atomically; - is standard output; DIR/ is a Parquet dataset).")] = None,
+    summary: Annotated[bool, typer.Option("--summary", help="Per report: body, year, label and part counts, "
+                                          "shortfalls and plans.")] = False,
+) -> None:
+    """Turn tagged results into another format (page, workbook, CSV, JSONL, Parquet, table) without the model."""
+    from .render import render as run_render
+
+    try:
+        guarded(run_render, results, output, format.value if format else None, summary, sys.stdout.isatty())
+    except OSError as error:
+        fail(f"{output or 'standard output'}: cannot write ({error.strerror or error})", 1)
 
 
 def main() -> None:  # pragma: no cover - `python -m infer.cli`: the tagging commands only

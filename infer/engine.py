@@ -159,7 +159,7 @@ def tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
         stream.close()
     progress.finish()
     if stream is None or options.summary:
-        _write_collected(collected, format, options, scorer.name, out)
+        write_collected(collected, format, options, scorer.name, out)
     return 2 if errors else 0
 
 
@@ -184,7 +184,7 @@ def _report_error(error: InputError, err, stream) -> None:
         stream.error(error.source, error.problem)
 
 
-def _write_collected(rows: list[dict], format: str, options: TagOptions, model_version: str, out) -> None:
+def write_collected(rows: list[dict], format: str, options: TagOptions, model_version: str, out) -> None:
     """The formats that need the whole run, written once (atomically to a file)."""
     from . import write
     from .files import atomic_open

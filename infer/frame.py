@@ -193,23 +193,67 @@ def frame_rows(rows: list[dict], given_year: int | None = None) -> Frame:
     return Frame(year, kind, body)
 
 
-_BODY_TITLE = re.compile(rf"^(?:关于)?(?!关于)(?!(?:19|20)\d{{2}})([^，,。；：:\s]{{2,30}}?)(?:关于)?(?:{_Y})\s*年度?[^。；]{{0,40}}(?:报告|总结)")
-_CONGRESS = re.compile(r"在(.{2,16}?)第[^届]{1,4}届人民代表大会")
-_BODY_LINE = re.compile(r"[^，,。；;：:！？!?\s]{2,30}(?:人民政府|政府|局|委员会|委|办公室|办事处|街道|厅|部|中心|法院|检察院)")
+# The body (who wrote the report) is read, never guessed: from the delivery line of a work report
+# ("在安徽省第十四届人民代表大会…"), the title ("安徽省2023年法治政府建设情况报告", "2025年江西省政府工作报告"),
+# the opening ("我代表上海市人民政府", "我代表国务院") or a line naming a body above the title; else "".
+_NAME = r"[\u4e00-\u9fff（）()]{2,30}?"
+_NUMERAL = r"[一二三四五六七八九十〇\d]{1,4}"
+_CONGRESS = re.compile(rf"在\s*({_NAME})\s*第?\s*{_NUMERAL}\s*届\s*(?:人民代表大会|人大)")
+_DELIVERY = re.compile(rf"^[—\-－–―\s（(]*(?:{_Y}|二〇)")  # a delivery line opens with a dash, a bracket or the date
+_BODY_TITLE = re.compile(rf"(?:关于)?({_NAME})(?:关于)?(?:{_Y})\s*年度?[^。；：:，,]{{0,40}}(?:报告|总结)")
+_WORK_TITLE = re.compile(rf"(?:{_Y}\s*年)?({_NAME})政府工作报告")
+_ON_BEHALF = re.compile(rf"我代表(国务院|{_NAME}人民政府)")
+_BODY_LINE = re.compile(r"[\u4e00-\u9fff（）()]{2,30}(?:人民政府|政府|局|委员会|委|办公室|办事处|街道|厅|部|中心|法院|检察院)")
+_REGION = re.compile(r".{2,}(?:省|市|自治区|县|区|州|盟|旗)")  # a region's name: its report is its government's
+_RELATIVE = re.compile(r"[省市区县州镇乡我本现该全]")  # 省人民政府, 区城市管理局, 我局, 现将…: not a name
+
+
+def _named(name: str, government: bool) -> str:
+    """A body read from a title: a region's name becomes its people's government; a relative name is no name."""
+    name = name.removeprefix("关于")
+    if len(name) < 2 or _RELATIVE.match(name):
+        return ""
+    return name + "人民政府" if government and _REGION.fullmatch(name) else name
+
+
+def _delivery_body(opening: Sequence[str]) -> str:
+    """The body a work report's delivery line names (the line may be cut before 人民代表大会)."""
+    for i, text in enumerate(opening):
+        if not _DELIVERY.match(text) and "人民代表大会" not in text:
+            continue
+        joined = (text + "".join(opening[i + 1:i + 2])).replace(" ", "")
+        if re.search(rf"在(?:第{_NUMERAL}届)?全国人民代表大会", joined):
+            return "国务院"
+        if match := _CONGRESS.search(joined):
+            return _named(match.group(1), government=True)
+    return ""
 
 
 def report_body(texts: Sequence[str]) -> str:
-    """The government or department a report comes from, when its title or delivery line names it; else ""."""
-    for text in texts[:6]:
-        if "全国人民代表大会" in text and _DELIVERED.match(text):
-            return "国务院"
-        if (match := _CONGRESS.search(text)) and _DELIVERED.match(text):
-            return match.group(1) + "人民政府"
-        if len(text) <= 80 and (match := _BODY_TITLE.match(text.strip())):
-            return match.group(1)
-    for text in texts[:3]:  # a body on its own line above the title
-        if _BODY_LINE.fullmatch(text.strip()):
-            return text.strip()
+    """The government or department a report comes from, when its title or delivery line names it; else "".
+
+    A separator line (----) or a sentence of the report ("现将…报告如下") is never a title;
+    a region named alone in a title ("东莞市2018年法治政府建设情况报告") is its people's
+    government; a relative name (省人民政府, 我局) is left empty.
+    """
+    opening = [text.strip() for text in texts[:8]]
+    if body := _delivery_body(opening):
+        return body
+    for text in opening:
+        if len(text) > 80 or "如下" in text:
+            continue
+        if match := _WORK_TITLE.fullmatch(text):
+            if body := _named(match.group(1), government=True):
+                return body
+        if (match := _BODY_TITLE.fullmatch(text)) and (body := _named(match.group(1), "政府" in text)):
+            return body
+    for text in texts[:12]:
+        if match := _ON_BEHALF.search(text):
+            if body := _named(match.group(1), government=False):
+                return body
+    for text in opening[:3]:  # a body on its own line above the title
+        if _BODY_LINE.fullmatch(text) and (body := _named(text, government=False)):
+            return body
     return ""
 
 

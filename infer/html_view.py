@@ -1,77 +1,29 @@
 """The cross-report page: one self-contained HTML file (inline CSS and JS, no network) for many reports.
 
-An index (report, body, year, counts per label with a stacked bar), every shortfall and
-every plan across reports grouped by report and heading and linked to the sentence in
-place, then each report's text with its paragraphs, every unit coloured by its label
-with its score shown. Filters by label, report and part, and a search box, work offline.
+The page holds an index (report, body, year, counts per label), a body × year comparison,
+charts of label shares by body, year and part, every shortfall and plan grouped by report,
+part and heading, then each report's text with a label × part table, every unit coloured by
+its label, linked by its anchor (#u-<report>-<index>) and carrying its score. The script
+(infer/page/*.js) filters by label, report, part and words (any or all, with topics kept in
+the browser's localStorage); every count, table and chart follows the filters, and the
+units on screen can be downloaded as CSV. Without the script the page still reads.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from html import escape
 
+from .frame import PARTS
 from .labels import BY_VALUE, LABELS, LABEL_NAMES
+from .page import asset
 from .pipeline import OUTPUT_MARKER
 from .write import display_names, innermost
 
+NO_BODY = "(body not stated)"  # the same words in views.js
 FONTS = ("'Noto Sans CJK SC','Noto Sans SC','Source Han Sans SC','PingFang SC','Hiragino Sans GB',"
          "'Microsoft YaHei','WenQuanYi Micro Hei',sans-serif")
-
-CSS = """
-*{box-sizing:border-box}body{font-family:%(fonts)s;margin:0;color:#222;line-height:1.75;background:#fafafa}
-header{position:sticky;top:0;z-index:2;background:#fff;border-bottom:1px solid #ddd;padding:.5rem 1rem}
-header h1{font-size:1.1rem;margin:0 1rem 0 0;display:inline}.controls{display:flex;flex-wrap:wrap;gap:.4rem 1rem;
-align-items:center;margin-top:.3rem;font-size:.9rem}.controls label{white-space:nowrap;cursor:pointer}
-main{max-width:72rem;margin:0 auto;padding:1rem}section{background:#fff;border:1px solid #e4e4e4;border-radius:6px;
-padding:.6rem 1rem;margin:1rem 0}h2{font-size:1.05rem;margin:.2rem 0}h3{font-size:.95rem;margin:.6rem 0 .2rem}
-table{border-collapse:collapse;width:100%%;font-size:.85rem}td,th{border-bottom:1px solid #eee;padding:.15rem .4rem;
-text-align:left}th{background:#f4f4f4;position:sticky;top:0}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.bar{display:flex;width:9rem;height:.8rem;border-radius:2px;overflow:hidden;background:#eee}.bar i{display:block}
-.u,.chip{padding:.05rem .15rem;border-radius:.2rem;scroll-margin-top:7rem}.u sup{color:#666;font-size:.65em;margin-left:.1rem}
-.u.meta{color:#999;font-size:.85em}.u.heading{font-weight:bold}p.para{margin:.35rem 0}
-.u:target,.u.flash{outline:3px solid #f5c400;outline-offset:1px}.hit{background:#fff3a0!important}
-.items li{margin:.15rem 0}.items a{color:inherit;text-decoration:none}.items a:hover{text-decoration:underline}
-.score{display:inline-block;min-width:2.6em;color:#555;font-size:.8em;font-variant-numeric:tabular-nums}
-.legend span{margin-right:.6rem;white-space:nowrap}.hidden{display:none!important}.muted{color:#777;font-size:.85rem}
-details>summary{cursor:pointer;font-weight:bold}
-"""
-
-SCRIPT = """
-(function(){
-  var units=[].slice.call(document.querySelectorAll('section.report .u')),items=[].slice.call(document.querySelectorAll('.items li')),
-      reports=[].slice.call(document.querySelectorAll('section.report')),
-      rows=[].slice.call(document.querySelectorAll('#index tbody tr')),
-      boxes=[].slice.call(document.querySelectorAll('input.lab')),
-      repSel=document.getElementById('f-report'),partSel=document.getElementById('f-part'),
-      q=document.getElementById('f-search'),count=document.getElementById('f-count');
-  function apply(){
-    var on={};boxes.forEach(function(b){on[b.value]=b.checked;});
-    var rep=repSel.value,part=partSel.value,text=q.value.trim(),shown=0;
-    units.forEach(function(u){
-      var ok=on[u.dataset.l]!==false&&(!part||u.dataset.p===part)&&(!rep||u.dataset.r===rep);
-      var hit=text&&u.textContent.indexOf(text)>=0;
-      if(text&&!hit)ok=false;
-      u.classList.toggle('hidden',!ok);u.classList.toggle('hit',!!(ok&&hit));if(ok)shown++;});
-    items.forEach(function(li){
-      var ok=(!rep||li.dataset.r===rep)&&(!part||li.dataset.p===part)&&(!text||li.textContent.indexOf(text)>=0);
-      li.classList.toggle('hidden',!ok);});
-    reports.forEach(function(s){s.classList.toggle('hidden',!!rep&&s.dataset.r!==rep);});
-    rows.forEach(function(r){r.classList.toggle('hidden',!!rep&&r.dataset.r!==rep);});
-    count.textContent=shown+' units shown';
-  }
-  boxes.forEach(function(b){b.addEventListener('change',apply);});
-  [repSel,partSel].forEach(function(s){s.addEventListener('change',apply);});
-  q.addEventListener('input',apply);
-  document.addEventListener('click',function(e){
-    var a=e.target.closest('a[href^="#u-"]');if(!a)return;
-    var t=document.getElementById(a.getAttribute('href').slice(1));if(!t)return;
-    if(t.classList.contains('hidden')){boxes.forEach(function(b){b.checked=true;});repSel.value='';partSel.value='';
-      q.value='';apply();}
-    t.classList.add('flash');setTimeout(function(){t.classList.remove('flash');},1500);});
-  apply();
-})();
-"""
 
 
 def _unit_id(report_number: int, row: dict, position: int) -> str:
@@ -85,16 +37,27 @@ def _bar(counts: dict, total: int) -> str:
     return f'<div class="bar">{cells}</div>'
 
 
+def _options(values, first: str) -> str:
+    return f'<option value="">{first}</option>' + "".join(
+        f'<option value="{escape(str(value))}">{escape(str(text))}</option>' for value, text in values)
+
+
 def tagged_html(rows: Sequence[dict], summaries: Sequence[dict], model_version: str) -> str:
-    """The whole page as a string."""
+    """The whole page as a string: `rows` are tagged units in reading order, `summaries` from infer.tag.summarise."""
     by_report: dict[str, list[dict]] = {}
     for row in rows:
         by_report.setdefault(row["report"], []).append(row)
     names = display_names(list(by_report))
     number = {report: i for i, report in enumerate(by_report, 1)}
-    parts = sorted({row.get("part") or "" for row in rows} - {""})
-    css = CSS % {"fonts": FONTS} + "".join(
+    present = {row.get("part") or "" for row in rows}
+    parts = [p for p in PARTS if p in present] + sorted(present - set(PARTS) - {""})
+    first = {report: report_rows[0] for report, report_rows in by_report.items()}
+    meta = {"reports": [{"n": number[r], "name": names[r], "src": r, "body": first[r].get("body") or "",
+                         "year": first[r].get("year")} for r in by_report],
+            "labels": [{"v": l.value, "zh": l.chinese, "c": l.colour} for l in LABELS], "parts": parts}
+    css = asset("page.css").replace("FONTS", FONTS) + "".join(
         f".l-{l.value}{{background:{l.colour}26;border-bottom:2px solid {l.colour}}}" for l in LABELS)
+    bodies = sorted({m["body"] or NO_BODY for m in meta["reports"]})
     out = ["<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
            f'<meta name="generator" content="{OUTPUT_MARKER} (model {escape(model_version)})">',
            '<meta name="viewport" content="width=device-width,initial-scale=1">',
@@ -103,65 +66,94 @@ def tagged_html(rows: Sequence[dict], summaries: Sequence[dict], model_version: 
            f'{len(rows)} units</span>', '<div class="controls"><span class="legend">']
     out += [f'<label><input type="checkbox" class="lab" value="{l.value}" checked> '
             f'<span class="chip l-{l.value}">{l.chinese} {l.value}</span></label>' for l in LABELS]
-    out.append('</span><select id="f-report" aria-label="report"><option value="">all reports</option>')
-    out += [f'<option value="{number[r]}">{escape(names[r])}</option>' for r in by_report]
-    out.append('</select><select id="f-part" aria-label="part"><option value="">all parts</option>')
-    out += [f'<option value="{escape(p)}">{escape(p)}</option>' for p in parts]
-    out.append('</select><input id="f-search" type="search" placeholder="search 搜索" aria-label="search">'
-               '<span id="f-count" class="muted"></span></div></header><main>')
+    out += ['</span><select id="f-report" aria-label="report">',
+            _options(((number[r], names[r]) for r in by_report), "all reports"),
+            '</select><select id="f-part" aria-label="part">', _options(((p, p) for p in parts), "all parts"),
+            '</select><input id="f-search" type="search" placeholder="words 词语 (space between)" aria-label="search">'
+            '<select id="f-mode" aria-label="match"><option value="any">any word</option>'
+            '<option value="all">all words</option></select>'
+            '<select id="t-topic" aria-label="topic"><option value="">topics 主题</option></select>'
+            '<input id="t-name" placeholder="topic name" aria-label="topic name" size="9">'
+            '<button id="t-save" type="button">save topic</button><button id="t-del" type="button">delete topic</button>'
+            '<span id="f-count" class="muted"></span><button id="f-csv" type="button">download CSV</button>'
+            "</div></header><main>"]
     out += _index(summaries, names, number)
+    out += ['<section id="compare"><h2>Compare 对比: body × year</h2><div class="controls">'
+            '<select id="c-label" aria-label="compare what">',
+            _options(((l.value, f"{l.chinese} {l.value}") for l in LABELS), "all units"),
+            '</select><select id="c-as" aria-label="as"><option value="n">count</option>'
+            '<option value="share">share of the body-year\'s units (%)</option></select></div>'
+            '<div id="c-table" class="scroll"></div><h3>One body, year by year</h3><select id="c-body" '
+            'aria-label="body">', _options(((b, b) for b in bodies), "choose a body"),
+            '</select><div id="c-body-table" class="scroll"></div></section>',
+            '<section id="charts"><h2>Label shares 标签占比</h2><div class="legend muted">'
+            + "".join(f'<span><i class="key" style="background:{l.colour}"></i> {l.chinese} {l.value}</span>'
+                      for l in LABELS) + '</div><div class="charts">'
+            '<div><h3>by body</h3><div id="ch-body"></div></div><div><h3>by year</h3><div id="ch-year"></div></div>'
+            '<div><h3>by part</h3><div id="ch-part"></div></div></div></section>']
     for key, title in (("shortfalls", "不足 shortfalls"), ("plans", "计划 plans")):
         out += _items(summaries, key, title, names, number)
     for report, report_rows in by_report.items():
-        out += _report(report_rows, names[report], number[report])
-    out.append(f"</main><script>{SCRIPT}</script></body></html>")
+        out += _report(report_rows, names[report], report, number[report])
+    data = json.dumps(meta, ensure_ascii=False).replace("</", "<\\/")
+    out.append(f'</main><script type="application/json" id="meta">{data}</script>'
+               f"<script>{asset('filter.js')}\n{asset('views.js')}</script></body></html>")
     return "\n".join(out) + "\n"
 
 
 def _index(summaries, names, number) -> list[str]:
-    out = ['<section id="index"><h2>Reports 报告</h2><table><thead><tr><th>report</th><th>body</th><th>year</th>'
-           '<th>units</th>']
-    out += [f'<th>{l.chinese}</th>' for l in LABELS]
-    out.append("<th>labels</th></tr></thead><tbody>")
+    out = ['<section id="index"><h2>Reports 报告</h2><table><thead><tr><th data-k="name">report</th>'
+           '<th data-k="body">body</th><th data-k="year">year</th><th data-k="units" class="n">units</th>']
+    out += [f'<th data-k="{l.value}" class="n">{l.chinese}</th>' for l in LABELS]
+    out.append('<th>labels</th></tr></thead><tbody>')
     for s in summaries:
         total = sum(s["counts"].values()) or 1
         n = number.get(s["report"], 0)
         out.append(f'<tr data-r="{n}"><td><a href="#r-{n}">{escape(names.get(s["report"], s["report"]))}</a></td>'
                    f'<td>{escape(s.get("body") or "")}</td><td>{s.get("year") or ""}</td>'
-                   f'<td class="n">{sum(s["counts"].values())}</td>'
-                   + "".join(f'<td class="n">{s["counts"][name]}</td>' for name in LABEL_NAMES)
+                   f'<td class="n" data-c="units">{sum(s["counts"].values())}</td>'
+                   + "".join(f'<td class="n" data-c="{name}">{s["counts"][name]}</td>' for name in LABEL_NAMES)
                    + f"<td>{_bar(s['counts'], total)}</td></tr>")
     out.append("</tbody></table></section>")
     return out
 
 
 def _items(summaries, key: str, title: str, names, number) -> list[str]:
+    """Every unit of one label across reports, grouped by report, then part and heading (wherever it stands)."""
     total = sum(len(s[key]) for s in summaries)
-    out = [f'<section id="{key}"><details open><summary>{title} ({total} in '
-           f'{sum(1 for s in summaries if s[key])} reports)</summary>']
+    out = [f'<section id="{key}" class="list"><details open><summary>{title} (<span class="n-items">{total}'
+           f'</span> in <span class="n-reports">{sum(1 for s in summaries if s[key])}</span> reports)</summary>']
     for s in summaries:
         if not s[key]:
             continue
         n = number.get(s["report"], 0)
-        out.append(f'<h3>{escape(names.get(s["report"], s["report"]))}</h3>')
-        groups: dict[str, list[dict]] = {}
+        out.append(f'<div class="grp" data-r="{n}"><h3>{escape(names.get(s["report"], s["report"]))} '
+                   f'<span class="muted">{escape(s.get("body") or "")} {s.get("year") or ""}</span></h3>')
+        groups: dict[tuple[str, str], list[dict]] = {}
         for item in s[key]:
-            groups.setdefault(innermost(item.get("heading") or "") or "(no heading)", []).append(item)
-        for heading, items in groups.items():
-            out.append(f'<div class="muted">{escape(heading)}</div><ul class="items">')
+            place = (item.get("part") or "", innermost(item.get("heading") or "") or "(no heading)")
+            groups.setdefault(place, []).append(item)
+        for (part, heading), items in groups.items():
+            out.append(f'<div class="hg"><div class="muted"><span class="part">{escape(part)}</span> '
+                       f'{escape(heading)}</div><ul class="items">')
             for position, item in enumerate(items):
                 target = _unit_id(n, item, position)
-                out.append(f'<li data-r="{n}" data-p="{escape(item.get("part") or "")}"><span class="score">'
-                           f'{item["score"]:.2f}</span> <a href="#{target}">{escape(item["text"])}</a></li>')
-            out.append("</ul>")
+                out.append(f'<li data-u="{target}"><span class="score">{item["score"]:.2f}</span> '
+                           f'<a href="#{target}">{escape(item["text"])}</a></li>')
+            out.append("</ul></div>")
+        out.append("</div>")
     out.append("</details></section>")
     return out
 
 
-def _report(rows: list[dict], name: str, n: int) -> list[str]:
-    out = [f'<section class="report" id="r-{n}" data-r="{n}"><h2>{escape(name)}</h2>']
+def _report(rows: list[dict], name: str, source: str, n: int) -> list[str]:
+    """One report's text: paragraphs of units, each with its label, part, score and (when it changes) heading."""
+    out = [f'<section class="report" id="r-{n}" data-r="{n}"><h2>{escape(name)}</h2>'
+           f'<div class="muted">source 来源: <code>{escape(source)}</code> · {escape(rows[0].get("body") or "")} '
+           f'{rows[0].get("year") or ""}</div><table class="lp"></table>']
     paragraph: list[str] = []
     previous_end = None
+    heading = ""
     for position, row in enumerate(rows):
         kind = row.get("kind", "sentence")
         start = row.get("start")
@@ -172,11 +164,15 @@ def _report(rows: list[dict], name: str, n: int) -> list[str]:
             paragraph = []
         previous_end = row.get("end") if isinstance(row.get("end"), int) else previous_end
         label = BY_VALUE.get(row["label"], BY_VALUE["other"])
-        tip = escape(" · ".join(f"{k} {v:.2f}" for k, v in (row.get("scores") or {}).items()))
+        scores = row.get("scores") or {}
+        percents = ",".join(str(round(100 * (scores.get(name) or 0))) for name in LABEL_NAMES)
         classes = f"u l-{label.value}" + (" meta" if kind == "meta" else " heading" if kind == "heading" else "")
+        chain = row.get("heading") or ""
+        changed = f' data-h="{escape(chain)}"' if chain != heading else ""
+        heading = chain
         paragraph.append(f'<span class="{classes}" id="{_unit_id(n, row, position)}" data-l="{label.value}" '
-                         f'data-p="{escape(row.get("part") or "")}" data-r="{n}" title="{tip}">{escape(row["text"])}'
-                         f'<sup>{row["score"]:.2f}</sup></span>')
+                         f'data-p="{escape(row.get("part") or "")}" data-r="{n}" data-s="{row["score"]}" '
+                         f'data-ps="{percents}"{changed}>{escape(row["text"])}<sup>{row["score"]:.2f}</sup></span>')
         if kind != "sentence":
             out.append(f'<p class="para">{"".join(paragraph)}</p>')
             paragraph = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from .frame import frame_rows
+from .frame import PARTS, UNKNOWN, frame_rows
 from .labels import LABEL_NAMES, STRUCTURE_LABEL
 from .predict import Scorer, argmax
 from .segment import HEADING, META, is_part_heading
@@ -53,15 +53,25 @@ def tag_rows(rows: Sequence[dict], scorer: Scorer, skip_structure: bool = False)
 
 
 def summarise(rows: Iterable[dict]) -> list[dict]:
-    """Per report: the count of each label, and the shortfalls and plans it states (with their place)."""
+    """Per report: body, year, the count of each label, label counts per part, and its shortfalls and plans.
+
+    `parts` maps each part the report has (in the frame's order) to its label counts, so a
+    shortfall stated inside the review counts where it stands.
+    """
     reports: dict[str, dict] = {}
     for row in rows:
         summary = reports.setdefault(row["report"], {"report": row["report"], "body": row.get("body", ""),
                                                      "year": row.get("year"), "counts": Counter(),
-                                                     "shortfalls": [], "plans": []})
+                                                     "parts": {}, "shortfalls": [], "plans": []})
         summary["counts"][row["label"]] += 1
+        part = row.get("part") or UNKNOWN
+        summary["parts"].setdefault(part, Counter())[row["label"]] += 1
         key = {"shortfall": "shortfalls", "plan": "plans"}.get(row["label"])
         if key:
             summary[key].append({"index": row.get("index"), "part": row.get("part"),
                                  "heading": row.get("heading", ""), "text": row["text"], "score": row["score"]})
-    return [{**s, "counts": {name: s["counts"][name] for name in LABEL_NAMES}} for s in reports.values()]
+    order = {part: i for i, part in enumerate(PARTS)}
+    return [{**s, "counts": {name: s["counts"][name] for name in LABEL_NAMES},
+             "parts": {part: {name: s["parts"][part][name] for name in LABEL_NAMES}
+                       for part in sorted(s["parts"], key=lambda p: order.get(p, len(order)))}}
+            for s in reports.values()]

@@ -22,6 +22,7 @@ from rich.table import Table
 from .labels import BY_VALUE, LABEL_NAMES, ls_prediction
 from .rows import LS_DATA_FIELDS, TAG_FIELDS
 
+from .frame import PARTS
 from .segment import split_chain
 
 KIND_STYLES = {"heading": "bold", "meta": "dim", "sentence": ""}
@@ -146,29 +147,54 @@ def tagged_table(rows: Sequence[dict], color: bool, title: str | None = None) ->
     return render_table(table, color, width)
 
 
+def part_column(part: str) -> str:
+    """The summary column of a part's unit count: "year's work" → units_years_work."""
+    return "units_" + re.sub(r"\W+", "_", part.replace("'", "")).strip("_")
+
+
 def summary_rows(summaries: Sequence[dict]) -> list[dict]:
-    """One row per report: counts and shares of each label (report × label)."""
+    """One row per report: body, year, counts and shares of each label, units in each part (PARTS order)."""
     names = display_names([s["report"] for s in summaries])
     rows = []
     for s in summaries:
         total = sum(s["counts"].values()) or 1
-        row = {"report": names[s["report"]], "year": s.get("year"), "units": sum(s["counts"].values())}
+        row = {"report": names[s["report"]], "body": s.get("body") or "", "year": s.get("year"),
+               "units": sum(s["counts"].values())}
         row.update({name: s["counts"][name] for name in LABEL_NAMES})
         row.update({f"share_{name}": round(s["counts"][name] / total, 4) for name in LABEL_NAMES})
+        parts = s.get("parts") or {}
+        row.update({part_column(part): sum(parts.get(part, {}).values()) for part in PARTS})
         rows.append(row)
     return rows
 
 
+def part_rows(summaries: Sequence[dict]) -> list[dict]:
+    """One row per report and part it has: body, year, part, units and the count of each label."""
+    names = display_names([s["report"] for s in summaries])
+    return [{"report": names[s["report"]], "body": s.get("body") or "", "year": s.get("year"), "part": part,
+             "units": sum(counts.values()), **counts}
+            for s in summaries for part, counts in (s.get("parts") or {}).items()]
+
+
 def summary_table(summaries: Sequence[dict], color: bool) -> str:
-    """Label counts per report, then every shortfall and plan with its report, place and score."""
+    """Label counts per report (with body and year), labels per part, then every shortfall and plan."""
     out = []
     counts = Table(title="labels per report")
-    counts.add_column("report", overflow="fold")
+    for column in ("report", "body", "year"):
+        counts.add_column(column, overflow="fold")
     for name in LABEL_NAMES:
         counts.add_column(f"{BY_VALUE[name].chinese} {name}", justify="right")
     for row in summary_rows(summaries):
-        counts.add_row(markup_escape(printable(row["report"])), *(str(row[n]) for n in LABEL_NAMES))
+        counts.add_row(*(markup_escape(printable(str(row[c] or ""))) for c in ("report", "body", "year")),
+                       *(str(row[n]) for n in LABEL_NAMES))
     out.append(render_table(counts, color))
+    parts = Table(title="labels per part")
+    for column in ("report", "part", "units", *(f"{BY_VALUE[n].chinese} {n}" for n in LABEL_NAMES)):
+        parts.add_column(column, overflow="fold", justify="left" if column in ("report", "part") else "right")
+    for row in part_rows(summaries):
+        parts.add_row(markup_escape(printable(row["report"])), row["part"], str(row["units"]),
+                      *(str(row[n]) for n in LABEL_NAMES))
+    out.append(render_table(parts, color))
     names = display_names([s["report"] for s in summaries])
     for title, key in (("shortfalls 不足", "shortfalls"), ("plans 计划", "plans")):
         items = [(names[s["report"]], item) for s in summaries for item in s[key]]
@@ -176,12 +202,13 @@ def summary_table(summaries: Sequence[dict], color: bool) -> str:
             out.append(f"{title}: none found in {len(summaries)} reports\n")
             continue
         table = Table(title=f"{title} ({len(items)} in {len(summaries)} reports)")
-        for column, kwargs in (("report", {"overflow": "fold"}), ("#", {"justify": "right"}),
+        for column, kwargs in (("report", {"overflow": "fold"}), ("#", {"justify": "right"}), ("part", {}),
                                ("score", {"justify": "right"}), ("heading", {"max_width": 24, "no_wrap": True}),
                                ("text", {"overflow": "fold", "ratio": 1})):
             table.add_column(column, **kwargs)
         for name, item in items:
-            table.add_row(markup_escape(printable(name)), str(item["index"]), f"{item['score']:.2f}",
+            table.add_row(markup_escape(printable(name)), str(item["index"]), item.get("part") or "",
+                          f"{item['score']:.2f}",
                           markup_escape(printable(innermost(item["heading"]))), markup_escape(printable(item["text"])))
         out.append(render_table(table, color))
     return "".join(out)

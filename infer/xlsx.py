@@ -1,4 +1,4 @@
-"""The Excel workbook (XlsxWriter): sentences, a summary per report, and every shortfall and plan.
+"""The Excel workbook (XlsxWriter): sentences, a summary per report, labels per part, every shortfall and plan.
 
 Each sheet has a frozen header row, an auto filter and set column widths; every text
 cell is written as text (never a formula) and neutralised like the CSV.
@@ -11,7 +11,8 @@ from pathlib import Path
 
 from .files import atomic_open
 from .labels import BY_VALUE, LABEL_NAMES
-from .write import display_names, neutralise, summary_rows
+from .frame import PARTS
+from .write import display_names, neutralise, part_column, part_rows, summary_rows
 
 SENTENCE_COLUMNS = (("report", 28), ("body", 18), ("year", 6), ("part", 14), ("heading", 30), ("index", 6),
                     ("label", 12), ("label_zh", 8), ("score", 7), *((f"p_{n}", 9) for n in LABEL_NAMES),
@@ -40,10 +41,13 @@ def write_workbook(rows: Sequence[dict], summaries: Sequence[dict], path: Path, 
                           "score": row["score"], **{f"p_{n}": (row.get("scores") or {}).get(n) for n in LABEL_NAMES},
                           "review": row.get("review"), "text": row["text"]} for row in rows]
             _sheet(book, "sentences", SENTENCE_COLUMNS, sentences, header, wrap, score, top)
-        counts = [{**row, "body": s.get("body", "")} for row, s in zip(summary_rows(summaries), summaries)]
         summary_columns = (("report", 28), ("body", 18), ("year", 6), ("units", 7),
-                           *((n, 10) for n in LABEL_NAMES), *((f"share_{n}", 12) for n in LABEL_NAMES))
-        _sheet(book, "summary", summary_columns, counts, header, wrap, score, top)
+                           *((n, 10) for n in LABEL_NAMES), *((f"share_{n}", 12) for n in LABEL_NAMES),
+                           *((part_column(p), 12) for p in PARTS))
+        _sheet(book, "summary", summary_columns, summary_rows(summaries), header, wrap, score, top)
+        part_columns = (("report", 28), ("body", 18), ("year", 6), ("part", 14), ("units", 7),
+                        *((n, 10) for n in LABEL_NAMES))
+        _sheet(book, "parts", part_columns, part_rows(summaries), header, wrap, score, top)
         for key in ("shortfalls", "plans"):
             items = [{"report": names[s["report"]], "body": s.get("body", ""), "year": s.get("year"),
                       **{k: item.get(k) for k in ("part", "heading", "index", "score", "text")}}

@@ -76,6 +76,8 @@ def test_summary_csv_is_report_by_label(tmp_path, fake_scorer):
     rows = list(csv.DictReader(io.StringIO((tmp_path / "s.csv").read_text(encoding="utf-8-sig"))))
     assert code == 0 and len(rows) == 3 and set(LABEL_NAMES) <= set(rows[0])
     assert all(int(r["units"]) == sum(int(r[name]) for name in LABEL_NAMES) for r in rows)
+    assert all(int(r["units"]) == sum(int(v) for k, v in r.items() if k.startswith("units_")) for r in rows)
+    assert {"body", "year", "units_years_work", "units_next_year", "units_shortfalls"} <= set(rows[0])
 
 
 def test_summary_in_a_format_without_one_is_refused(tmp_path, fake_scorer):
@@ -89,12 +91,16 @@ def test_xlsx_sheets_and_columns(tmp_path, fake_scorer):
     target = tmp_path / "out.xlsx"
     assert run(tmp_path, fake_scorer, *SEEDS[:2], output=str(target))[0] == 0
     book = openpyxl.load_workbook(target)
-    assert book.sheetnames == ["sentences", "summary", "shortfalls", "plans"]
+    assert book.sheetnames == ["sentences", "summary", "parts", "shortfalls", "plans"]
     header = [c.value for c in book["sentences"][1]]
     assert header[:9] == ["report", "body", "year", "part", "heading", "index", "label", "label_zh", "score"]
     assert {f"p_{n}" for n in LABEL_NAMES} <= set(header) and header[-1] == "text"
     assert book["sentences"].freeze_panes == "A2" and book["sentences"].auto_filter.ref
     assert book["summary"].max_row == 3
+    summary = [dict(zip([c.value for c in book["summary"][1]], [c.value for c in row])) for row in book["summary"]][1:]
+    parts = [dict(zip([c.value for c in book["parts"][1]], [c.value for c in row])) for row in book["parts"]][1:]
+    assert all(s["units"] == sum(p["units"] for p in parts if p["report"] == s["report"]) for s in summary)
+    assert all(p["units"] == sum(p[n] for n in LABEL_NAMES) for p in parts) and all(s["year"] for s in summary)
 
 
 def test_label_and_score_filters(tmp_path, fake_scorer):
