@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import LABELLED_REPORTS, ROOT, SEEDS
+from infer.errors import InputError
 from infer.labels import BY_VALUE, LABEL_NAMES, LS_FROM_NAME, LS_TO_NAME
 from infer.read import read_report
 from infer.segment import segment
@@ -166,3 +167,61 @@ def test_conflicts_are_listed_and_need_overwrite(cli, tmp_path):
 
     [item] = AnnotationStore(fresh).load().values()
     assert item.label == other
+
+
+def test_a_ground_truth_annotation_settles_readers_who_disagree():
+    from train.lsexport import parse_tasks
+
+    def annotation(label, user, truth=False):
+        return {"completed_by": user, "ground_truth": truth, "was_cancelled": False,
+                "result": [{"from_name": "label", "to_name": "text", "type": "choices", "value": {"choices": [label]}}]}
+
+    task = {"id": 7, "data": {"text": "建成高标准农田450万亩。", "heading": "", "report": "r.txt", "index": 3},
+            "annotations": [annotation("measure", 1), annotation("achievement", 2)]}
+    with pytest.raises(InputError, match="annotations disagree"):
+        parse_tasks([task], "export")
+    task["annotations"].append(annotation("achievement", 3, truth=True))
+    [item] = parse_tasks([task], "export")
+    assert item.label == "achievement"
+    task["annotations"].append(annotation("measure", 4, truth=True))
+    with pytest.raises(InputError, match="annotations disagree"):
+        parse_tasks([task], "export")
+
+
+def test_agreement_counts_readers_kappa_and_the_share_equal_to_predictions():
+    from train.readings import agreement, cohen_kappa, disagreements, report_stem
+
+    def task(index, labels, predicted, truth=None):
+        annotations = [{"completed_by": user, "ground_truth": False,
+                        "result": [{"value": {"choices": [label]}}]} for user, label in enumerate(labels, 1)]
+        if truth:
+            annotations.append({"completed_by": 9, "ground_truth": True, "result": [{"value": {"choices": [truth]}}]})
+        return {"data": {"report": "labels/reports/gwr-2025-anhui-6257405f3f.txt", "index": index, "text": "x"},
+                "annotations": annotations, "predictions": [{"result": [{"value": {"choices": [predicted]}}]}]}
+
+    tasks = [task(0, ["plan", "plan"], "plan"), task(1, ["measure", "achievement"], "measure", truth="achievement"),
+             task(2, ["other", "other"], "plan"), task(3, ["measure"], "measure"),
+             task(4, ["shortfall", "plan"], "plan")]
+    figures = agreement(tasks)
+    assert figures["double_read"] == 4 and figures["observed"] == 0.5
+    assert figures["kappa"] == pytest.approx(cohen_kappa([("plan", "plan"), ("measure", "achievement"),
+                                                          ("other", "other"), ("shortfall", "plan")]))
+    assert figures["final"] == 4 and figures["per_label"]["achievement"] == 1  # task 4 is unsettled
+    assert figures["final_equals_prediction"] == pytest.approx(2 / 4)
+    assert [t["index"] for t in disagreements(tasks)] == [4]
+    assert cohen_kappa([("a", "a"), ("b", "b")]) == 1.0 and cohen_kappa([("a", "b"), ("b", "a")]) == -1.0
+    assert report_stem("labels/reports/gwr-2025-anhui-6257405f3f.txt") == "gwr-2025-anhui"
+    assert report_stem("labels/reports/003_17ec0ea3c369c8c4.txt") == "003_17ec0ea3c369c8c4"
+
+
+def test_a_reading_file_is_checked_line_by_line(tmp_path):
+    from train.readings import read_tsv
+
+    good = tmp_path / "r.tsv"
+    good.write_text("0\tother\n1\tmeasure\tnote\n\n", encoding="utf-8")
+    assert read_tsv(good) == {0: "other", 1: "measure"}
+    for text, problem in (("0\tmeasures\n", "expected index<TAB>label"), ("0\tplan\n0\tplan\n", "labelled twice"),
+                          ("x\tplan\n", "expected index")):
+        good.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError, match=problem):
+            read_tsv(good)

@@ -116,7 +116,61 @@ def test_round_trip(cli, ls_env, tiny_model, tmp_path):
     assert stored == annotated
 
     repull = cli("ls", "pull", "--project", "round trip", "--labels", labels)
-    assert repull.exit_code == 0 and "0 added, 0 changed, 3 unchanged" in repull.stderr
+    assert repull.exit_code == 0 and "0 changed tasks fetched; 0 added, 0 changed, 0 unchanged" in repull.stderr
+    full = cli("ls", "pull", "--project", "round trip", "--labels", labels, "--full")
+    assert full.exit_code == 0 and "147 changed tasks fetched; 0 added, 0 changed, 3 unchanged" in full.stderr
+
+    client.annotations.create(id=tasks[20].id, was_cancelled=False, result=[
+        {"from_name": "label", "to_name": "text", "type": "choices", "value": {"choices": ["other"]}}])
+    one = cli("ls", "pull", "--project", "round trip", "--labels", labels)
+    assert one.exit_code == 0 and "1 changed tasks fetched; 1 added, 0 changed, 0 unchanged" in one.stderr
+
+
+def test_two_readings_agreement_and_settled_labels(cli, ls_env, tiny_model, tmp_path):
+    from train.annotations import AnnotationStore
+
+    report = PUSHED[0]
+    seed_labels = {index: item.label for (name, index), item in AnnotationStore(ROOT / "labels").load().items()
+                   if name == f"labels/reports/{report.name}"}
+    labels = tmp_path / "labels"
+    pushed = cli("ls", "push", report, "--project", "readings", "--predict", "--model", tiny_model, "--labels", labels)
+    assert pushed.exit_code == 0, pushed.output
+    tasks = project_tasks(ls_env, "readings")
+    changed = sorted(t.data["index"] for t in tasks)[5:8]
+    flip = {"measure": "achievement", "achievement": "measure", "plan": "other", "other": "plan",
+            "shortfall": "other"}
+    for reader, edits in (("A", {}), ("B", {i: flip[seed_labels[i]] for i in changed})):
+        folder = tmp_path / reader
+        folder.mkdir()
+        lines = [f"{i}\t{edits.get(i, label)}" for i, label in sorted(seed_labels.items())]
+        (folder / f"{report.stem}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        read = cli("ls", "read", folder, "--project", "readings", "--reader", reader)
+        assert read.exit_code == 0 and f"{len(tasks)} annotations by reader-{reader}" in read.stderr, read.output
+    again = cli("ls", "read", tmp_path / "A", "--project", "readings", "--reader", "A")
+    assert f"0 annotations by reader-A, {len(tasks)} there before" in again.stderr
+
+    unsettled = cli("ls", "pull", "--project", "readings", "--labels", labels)
+    assert unsettled.exit_code == 2 and "annotations disagree" in unsettled.stderr
+
+    figures_file, disagreements = tmp_path / "agreement.json", tmp_path / "disagree.jsonl"
+    measured = cli("ls", "agreement", "--project", "readings", "-o", figures_file, "--disagreements", disagreements)
+    assert measured.exit_code == 0, measured.output
+    figures = json.loads(figures_file.read_text(encoding="utf-8"))
+    assert figures["double_read"] == len(tasks) and figures["observed"] == pytest.approx(1 - 3 / len(tasks))
+    assert 0 < figures["kappa"] < 1 and figures["with_prediction"] == figures["final"] == len(tasks) - 3
+    rows = [json.loads(line) for line in disagreements.read_text(encoding="utf-8").splitlines()]
+    assert [r["index"] for r in rows] == changed
+
+    decisions = tmp_path / "settled.tsv"
+    decisions.write_text("".join(f"{r['report']}\t{r['index']}\t{flip[seed_labels[r['index']]]}\n" for r in rows),
+                         encoding="utf-8")
+    settled = cli("ls", "settle", decisions, "--project", "readings")
+    assert settled.exit_code == 0 and "3 ground-truth annotations posted" in settled.stderr
+    pulled = cli("ls", "pull", "--project", "readings", "--labels", labels)
+    assert pulled.exit_code == 0, pulled.output
+    stored = {index: item.label for (_, index), item in AnnotationStore(labels).load().items()}
+    assert stored == {i: flip[label] if i in changed else label for i, label in seed_labels.items()
+                      if i in {t.data["index"] for t in tasks}}
 
 
 def test_reports_from_outside_the_project_are_copied_in_and_pulled_back(cli, ls_env, tmp_path):

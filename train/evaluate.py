@@ -3,6 +3,8 @@
 Splits (never by sentence):
 - LORO seeds: each of the five seed reports held out in turn; a fold trains on the other
   four and the project-written reports (predictions pooled over the folds).
+- real: every 4th real report (read through Label Studio) held out; trained on the rest and
+  scored on the held-out openings, the held-out work reports and the dev sets.
 - cross-kind: trained without the project-written government work reports (gwr-*),
   scored on the work report of the dev set: a kind the model never saw.
 - dev: trained on all labels, scored on ../shared/dev (other governments' reports and a
@@ -29,7 +31,7 @@ from infer.tag import tag_document
 
 from .baselines import SectionRule, TfidfLogReg
 from .calibrate import reliability, save_reliability_png
-from .config import CONFIGS, DEV_SETS, WORK_REPORT_PREFIX, EvalPlan, TrainConfig
+from .config import CONFIGS, DEV_SETS, REAL_TEST_EVERY, WORK_REPORT_PREFIX, EvalPlan, TrainConfig
 from .fit import Trained, split_by_report, train_model
 from .metrics import score
 from .windows import documents, framed_rows
@@ -60,6 +62,8 @@ def plan_splits(rows: list[dict], plan: EvalPlan) -> list[list[Split]]:
     if "loro" in plan.splits:
         groups.append([Split("LORO seeds", *_hold(rows, {held})) for held in seeds])
     dev = load_dev(plan.dev_dir)
+    if "real" in plan.splits:
+        groups.append([real_split(rows, dev)])
     if "cross-kind" in plan.splits and "gwr-2024" in dev:
         kept = [r for r in rows if not Path(r["report"]).name.startswith(WORK_REPORT_PREFIX)]
         groups.append([Split("cross-kind: work report, never trained on one", kept,
@@ -69,6 +73,22 @@ def plan_splits(rows: list[dict], plan: EvalPlan) -> list[list[Split]]:
         tests["dev (all)"] = [d for name in dev for d in tests[f"dev: {name}"]]
         groups.append([Split("dev", rows, tests)])
     return groups
+
+
+def real_split(rows: list[dict], dev: dict[str, list[dict]]) -> Split:
+    """Every REAL_TEST_EVERY-th real report (by name; calibration reports excluded) held out: trained on the
+    rest of every source, scored on the held-out openings, the held-out work reports and the dev sets."""
+    from .fit import validation_reports
+
+    calibration = validation_reports(rows)
+    real = sorted({r["report"] for r in rows if r.get("source") == "real"} - calibration)
+    held = set(real[::REAL_TEST_EVERY])
+    train_rows, test_rows = split_by_report(rows, held)
+    is_work = [Path(r["report"]).name.startswith(WORK_REPORT_PREFIX) for r in test_rows]
+    tests = {"real: held-out openings": documents([r for r, w in zip(test_rows, is_work) if not w]),
+             "real: held-out work reports": documents([r for r, w in zip(test_rows, is_work) if w])}
+    tests.update({f"dev: {name}": documents(rows_) for name, rows_ in dev.items()})
+    return Split("real: held-out real reports", train_rows, {k: v for k, v in tests.items() if v})
 
 
 def _hold(rows: list[dict], held: set[str]) -> tuple[list[dict], dict]:

@@ -73,9 +73,24 @@ def split_by_report(rows: list[dict], held_out: set[str]) -> tuple[list[dict], l
     return [r for r in rows if r["report"] not in held_out], [r for r in rows if r["report"] in held_out]
 
 
+CALIBRATION_LIST = Path("labels/calibration.txt")  # real reports held out for calibration, one name a line
+
+
+def calibration_names(path: Path = CALIBRATION_LIST) -> set[str]:
+    """Stems of the real reports listed for calibration (`# comments` and blank lines ignored)."""
+    if not path.is_file():
+        return set()
+    return {line.split("#")[0].strip() for line in path.read_text(encoding="utf-8").splitlines()} - {""}
+
+
 def validation_reports(rows: list[dict]) -> set[str]:
-    """Reports held out for calibration: the project-written `val-*` reports."""
-    return {r["report"] for r in rows if Path(r["report"]).name.startswith(VALIDATION_PREFIX)}
+    """Reports held out for calibration: the project-written `val-*` reports and the real reports listed in
+    labels/calibration.txt (so that a score is checked against reports as users have them)."""
+    from .readings import report_stem
+
+    listed = calibration_names()
+    return {r["report"] for r in rows
+            if Path(r["report"]).name.startswith(VALIDATION_PREFIX) or report_stem(r["report"]) in listed}
 
 
 def class_weights(rows: list[dict]) -> list[float]:
@@ -90,6 +105,8 @@ def train_model(rows: list[dict], config: TrainConfig, log=print) -> Trained:
     """The whole story but saving: split off the calibration reports, fit, calibrate."""
     held = validation_reports(rows)
     train_rows, held_rows = split_by_report(rows, held)
+    sources = set(config.sources.split(","))
+    train_rows = [r for r in train_rows if r.get("source", "seed") in sources]
     if not train_rows:
         train_rows, held_rows = rows, []
     log(f"training on {len(train_rows)} units of {len({r['report'] for r in train_rows})} reports "
