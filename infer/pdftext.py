@@ -2,60 +2,120 @@
 
 infer.read starts it under a memory and time limit, since a small compressed PDF can
 expand to gigabytes inside pdfminer. Exit code 3 with one line on stderr means the PDF
-was read but is unusable (broken, no text layer, too many pages).
+was read but is unusable (broken, a font without a Unicode map, too many pages); exit
+code 4, that it has no text layer (a scan, for OCR).
 """
 
 from __future__ import annotations
 
 import io
+import re
 import sys
+from collections import Counter
 
 from .limits import MAX_PDF_PAGES
 from .segment import heading_level
 
+NO_TEXT_LAYER = 4
+# Furniture sits in the top or bottom band of a page: this share of its height.
+_BAND = 0.12
+_PAGE_NUMBER = re.compile(r"^[—\-－–_\s]*(?:第\s*)?\d{1,4}\s*(?:页)?\s*(?:[/／]\s*(?:共\s*)?\d{1,4}\s*页?|共\s*\d{1,4}\s*页)?"
+                          r"[—\-－–_\s]*$")
+_CID = re.compile(r"\(cid:\d+\)")
+
 
 class Refused(Exception):
-    """A PDF over a limit."""
+    """A PDF over a limit or unusable."""
+
+
+class NoTextLayer(Exception):
+    """A PDF whose pages carry no text (a scan)."""
 
 
 def pdf_text(data: bytes) -> str:
     """Text of a PDF with a text layer; lines wrapped by the layout are joined back into paragraphs.
 
-    A line ends its paragraph when the next line is indented (the first line of a
-    paragraph in official documents), when it stops far short of the text block's right
-    edge, or when it stops short or ends with end punctuation and the next line opens
-    with a heading marker. Otherwise the next line continues it: a line a few characters
-    short without end punctuation was wrapped early around an unbreakable run (“3.15”,
-    a number), and joining two paragraphs by mistake costs nothing, since sentences
-    still end at their punctuation.
+    Glyphs drawn twice at nearly the same place (fake bold) are read once. Running
+    headers, footers and page numbers (lines in a page's top or bottom band that repeat
+    across pages, or are a page number) are left out, so that a sentence crossing a page
+    break is joined across it. A line ends its paragraph when the next line is indented
+    (the first line of a paragraph in official documents), when it stops far short of the
+    text block's right edge, when it is centred (a title), or when it stops short or ends
+    with end punctuation and the next line, on this page or the next, opens with a heading
+    marker. Otherwise the next line continues it.
     """
     import pdfplumber
 
-    paragraphs: list[str] = []
-    current = ""  # a paragraph may run on from one page to the next
+    pages: list[tuple[float, list[dict]]] = []
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         if len(pdf.pages) > MAX_PDF_PAGES:
             raise Refused(f"{len(pdf.pages):,} pages, over the limit of {MAX_PDF_PAGES:,}")
         for page in pdf.pages:
-            lines = [line for line in page.extract_text_lines(return_chars=True) if line["text"].strip()]
-            if not lines:
-                continue
-            left = min(line["x0"] for line in lines)
-            right = max(line["x1"] for line in lines)
-            for line, following in zip(lines, [*lines[1:], None]):
-                text = line["text"].strip()
-                current += text
-                width = max((c["x1"] - c["x0"] for c in line["chars"]), default=10)
-                short = line["x1"] < right - 3 * width
-                very_short = line["x1"] < right - 8 * width
-                indented = following is not None and following["x0"] > left + width
-                closes = text[-1] in "。！？；：:!?;"
-                heading_next = following is not None and heading_level(following["text"].strip()) is not None
-                if indented or very_short or (short and closes) or ((short or closes) and heading_next):
-                    paragraphs.append(current)
-                    current = ""
+            lines = [{**line, "chars": None, "size": _size(line)}
+                     for line in page.dedupe_chars().extract_text_lines(return_chars=True) if line["text"].strip()]
+            pages.append((float(page.height), lines))
             page.flush_cache()
-    paragraphs.append(current)
+    if not any(lines for _, lines in pages):
+        raise NoTextLayer()
+    if sum(len(_CID.findall(line["text"])) for _, lines in pages for line in lines) > 3:
+        raise Refused("a font in this PDF has no Unicode map: its text comes out as glyph numbers (cid:…); "
+                      "export the PDF again with embedded Unicode fonts, or print it and read it as a scan")
+    body = _without_furniture(pages)
+    return _paragraphs(body)
+
+
+def _size(line: dict) -> float:
+    sizes = [c.get("size", 0) for c in line["chars"]]
+    return round(max(sizes, default=10), 1)
+
+
+def _furniture_key(line: dict) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line["text"]))
+
+
+def _without_furniture(pages: list[tuple[float, list[dict]]]) -> list[list[dict]]:
+    """Each page's lines without running headers, footers and page numbers."""
+    def in_band(line: dict, height: float) -> bool:
+        return line["top"] < height * _BAND or line["bottom"] > height * (1 - _BAND)
+
+    seen: Counter = Counter()
+    for height, lines in pages:
+        for key in {(_furniture_key(line), line["size"], round(line["top"] / 4)) for line in lines
+                    if in_band(line, height)}:
+            seen[key] += 1
+    kept = []
+    for height, lines in pages:
+        kept.append([line for line in lines if not (in_band(line, height) and (
+            _PAGE_NUMBER.match(line["text"]) or
+            (len(pages) > 1 and seen[(_furniture_key(line), line["size"], round(line["top"] / 4))] >= 2)))])
+    return kept
+
+
+def _paragraphs(pages: list[list[dict]]) -> str:
+    flat: list[tuple[dict, float, float]] = []  # (line, left and right edges of its page's text)
+    for lines in pages:
+        if lines:
+            left, right = min(line["x0"] for line in lines), max(line["x1"] for line in lines)
+            flat.extend((line, left, right) for line in lines)
+    paragraphs: list[str] = []
+    current = ""
+    for k, (line, left, right) in enumerate(flat):
+        following = flat[k + 1] if k + 1 < len(flat) else None
+        text = line["text"].strip()
+        current += text
+        width = line["size"] or 10
+        short = line["x1"] < right - 3 * width
+        very_short = line["x1"] < right - 8 * width
+        centred = line["x0"] > left + 2 * width and abs((line["x0"] + line["x1"]) / 2 - (left + right) / 2) < 2 * width
+        indented = following is not None and following[0]["x0"] > following[1] + width
+        closes = text[-1] in "。！？；：:!?;"
+        heading_next = following is not None and heading_level(following[0]["text"].strip()) is not None
+        if following is None or indented or very_short or centred or (short and closes) or \
+                ((short or closes) and heading_next):
+            paragraphs.append(current)
+            current = ""
+    if current:
+        paragraphs.append(current)
     return "\n".join(paragraphs)
 
 
@@ -65,6 +125,9 @@ def main() -> int:
         text = pdf_text(data)
     except MemoryError:
         raise
+    except NoTextLayer:
+        print("PDF has no text layer (scanned image?)", file=sys.stderr)
+        return NO_TEXT_LAYER
     except Refused as exc:
         print(str(exc), file=sys.stderr)
         return 3
@@ -72,8 +135,8 @@ def main() -> int:
         print(f"not a readable PDF ({exc.__class__.__name__})", file=sys.stderr)
         return 3
     if not text.strip():
-        print("PDF has no text layer (scanned image?); run OCR first", file=sys.stderr)
-        return 3
+        print("PDF has no text layer (scanned image?)", file=sys.stderr)
+        return NO_TEXT_LAYER
     sys.stdout.buffer.write(text.encode("utf-8"))
     return 0
 

@@ -30,6 +30,7 @@ META = "meta"
 HEADING_SEPARATOR = " > "
 
 TERMINATORS = frozenset("。！？；!?;")
+_FULL_STOPS = frozenset("。！？!?")
 _PAIRS = {"“": "”", "‘": "’", "《": "》", "（": "）", "(": ")", "【": "】", "「": "」", "『": "』", "〔": "〕", "[": "]", "〈": "〉"}
 _CLOSERS = frozenset(_PAIRS.values())
 _SPECIAL = re.compile("[" + re.escape("".join(TERMINATORS) + "".join(_PAIRS) + "".join(_CLOSERS) + '"') + "]")
@@ -59,6 +60,14 @@ _HEADING_PATTERNS = (
     (1, re.compile(rf"[{_NUM}]+、|第[{_NUM}]+章")),
     (2, re.compile(rf"[（(][{_NUM}]+[）)]|第[{_NUM}]+节")),
 )
+
+# After `一、`, a numeral that counts something (一、二季度 = "the first and second quarters",
+# 三、四月份, 二、三产业) makes the line a sentence, not a heading.
+_NUMERAL_RANGE = re.compile(rf"[{_NUM}]+、?[{_NUM}]*(?:季度|月份?|产业?|年级|个月|次|批|期|轮|类|级|号|线|孩)")
+_MARKER = re.compile(rf"(?:第|[（(])?([{_NUM}]+)(?:、|[）)]|部分|篇|章|节)")
+_DIGIT_OF = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0}
+# A heading out of sequence with its siblings is a sentence when its first sentence is this long.
+_OUT_OF_SEQUENCE_CHARS = 30
 
 _META_FIELDS = (
     "索引号", "发布单位", "发布机构", "发文机关", "内容分类", "主题分类", "组配分类", "体裁分类", "成文日期",
@@ -102,6 +111,38 @@ def heading_level(line: str) -> int | None:
     return None
 
 
+def chinese_number(numeral: str) -> int | None:
+    """一 → 1, 十二 → 12, 二十 → 20, 一百零五 → 105; None for what is not a Chinese numeral."""
+    total, digit = 0, None
+    for char in numeral:
+        if char in _DIGIT_OF:
+            digit = _DIGIT_OF[char]
+        elif char in "十百":
+            total += (1 if digit is None else digit) * (10 if char == "十" else 100)
+            digit = None
+        else:
+            return None
+    return total + (digit or 0)
+
+
+def reads_as_heading(line: str, first_sentence: str, level: int, previous: int | None) -> bool:
+    """Whether a line that opens with a heading marker is a heading, given the last number of its level.
+
+    `一、二季度…` and `三、四月份…` open with a count, not a heading's title; a number out of
+    sequence with its siblings (三、 after 一、) opening a long sentence is a sentence too.
+    """
+    marker = _MARKER.match(line)
+    if marker is None:
+        return True
+    if level >= 1 and _NUMERAL_RANGE.match(line, marker.end()):
+        return False
+    number = chinese_number(marker.group(1))
+    expected = 1 if previous is None else previous + 1
+    if number is not None and number != expected and level >= 1:
+        return len(first_sentence) <= _OUT_OF_SEQUENCE_CHARS
+    return True
+
+
 def is_part_heading(text: str) -> bool:
     """A first-level heading (一、… / 第一部分…): it names a part of the report, `other` in the guide."""
     return heading_level(text) in (0, 1)
@@ -124,6 +165,7 @@ def segment(text: str) -> list[Unit]:
     """Split a report's text into units; see the module docstring for the rules."""
     units: list[Unit] = []
     open_headings: list[tuple[int, str]] = []  # (level, heading text), top first
+    numbers: dict[int, int | None] = {}  # the number of the last heading at each level
 
     def add(kind: str, start: int, end: int) -> None:
         chain = join_chain(title for _, title in open_headings)
@@ -141,6 +183,14 @@ def segment(text: str) -> list[Unit]:
             continue
         pieces = split_sentences(text, line_start, line_end)
         head_start, head_end = pieces[0]
+        if not reads_as_heading(line, text[head_start:head_end], level, numbers.get(level)):
+            for start, end in pieces:
+                add(SENTENCE, start, end)
+            continue
+        marker = _MARKER.match(line)
+        numbers[level] = chinese_number(marker.group(1)) if marker else None
+        for deeper in [k for k in numbers if k > level]:
+            del numbers[deeper]
         while open_headings and open_headings[-1][0] >= level:
             open_headings.pop()
         add(HEADING, head_start, head_end)
@@ -175,6 +225,13 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
             continue
         k = bisect_right(starts, i) - 1
         if k >= 0 and intervals[k][0] < i < intervals[k][1]:
+            # 。” closing every open quote, with more text after it, ends the sentence: …依法行政。”全年…
+            j = i + 1
+            while j < end and text[j] in _CLOSERS or (j < end and text[j] == '"' and j == intervals[k][1]):
+                j += 1
+            if text[i] in _FULL_STOPS and j > i + 1 and j - 1 >= intervals[k][1] and j < end:
+                spans.append((begin, j))
+                begin = j
             continue
         while i + 1 < end and text[i + 1] in TERMINATORS:
             i += 1

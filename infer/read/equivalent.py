@@ -1,0 +1,2 @@
+"""placeholder"""
+EQUIVALENT_UNIFIED_IDEOGRAPH: dict[str, str] = {}

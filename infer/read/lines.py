@@ -1,0 +1,81 @@
+"""Lines broken inside a sentence joined back: <br> in a page, a text file wrapped at a fixed width.
+
+A break is joined when the line before it does not end a sentence or a clause that
+closes a line (。！？；：, a closing quote after them), and neither line is a heading or
+page furniture: a title, `一、…` or `索引号：…` keeps its own line.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from ..segment import heading_level, is_meta
+
+_ENDS = frozenset("。！？；：!?;:")
+_CLOSING = frozenset("”’」』）)】》〉]")
+
+
+def ends_line(line: str) -> bool:
+    """True when `line` ends a sentence (after any closing quotes or brackets)."""
+    line = line.rstrip()
+    while line and line[-1] in _CLOSING:
+        line = line[:-1]
+    return bool(line) and line[-1] in _ENDS
+
+
+def _keeps_own_line(line: str) -> bool:
+    return heading_level(line) is not None or is_meta(line)
+
+
+def join_soft_breaks(text: str, soft: str) -> str:
+    """`text` with each `soft` break joined when it falls inside a sentence, else a line break."""
+    if soft not in text:
+        return text
+    out: list[str] = []
+    for line in text.split("\n"):
+        pieces = [piece.strip() for piece in line.split(soft)]
+        pieces = [piece for piece in pieces if piece]
+        merged: list[str] = []
+        for piece in pieces:
+            if merged and _continues(merged[-1], piece):
+                merged[-1] += piece
+            else:
+                merged.append(piece)
+        out.append("\n".join(merged))
+    return "\n".join(out)
+
+
+def _continues(line: str, following: str) -> bool:
+    return not ends_line(line) and not _keeps_own_line(line) and not _keeps_own_line(following)
+
+
+def width(line: str) -> int:
+    """Display width: two columns for a wide (CJK) character, one for others."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def unwrap(text: str) -> str:
+    """A text file hard-wrapped at a fixed width, its paragraphs joined back; other text unchanged.
+
+    A file counts as wrapped when at least two lines that do not end a sentence run to
+    more than half the width of the widest line; such a line then continues on the next.
+    """
+    lines = text.split("\n")
+    stripped = [line.strip() for line in lines]
+    widths = [width(line) for line in stripped]
+    widest = max(widths, default=0)
+    if widest < 20:
+        return text
+    long_open = [i for i, line in enumerate(stripped[:-1])
+                 if line and widths[i] > widest // 2 and _continues(line, stripped[i + 1] or "。")
+                 and stripped[i + 1]]
+    if len(long_open) < 2:
+        return text
+    joined = set(long_open)
+    out: list[str] = []
+    for i, line in enumerate(stripped):
+        if out and i - 1 in joined:
+            out[-1] += line
+        else:
+            out.append(line)
+    return "\n".join(out)
