@@ -92,25 +92,30 @@ def _without_furniture(pages: list[tuple[float, list[dict]]]) -> list[list[dict]
 
 
 def _paragraphs(pages: list[list[dict]]) -> str:
-    flat: list[tuple[dict, float, float]] = []  # (line, left and right edges of its page's text)
-    for lines in pages:
-        if lines:
-            left, right = min(line["x0"] for line in lines), max(line["x1"] for line in lines)
-            flat.extend((line, left, right) for line in lines)
+    flat = [line for lines in pages for line in lines]
+    if not flat:
+        return ""
+    # The text block is the same on every page: its edges from all pages, so a page of two lines measures right.
+    left, right = min(line["x0"] for line in flat), max(line["x1"] for line in flat)
     paragraphs: list[str] = []
     current = ""
-    for k, (line, left, right) in enumerate(flat):
+    for k, line in enumerate(flat):
         following = flat[k + 1] if k + 1 < len(flat) else None
         text = line["text"].strip()
+        opens = not current
         current += text
         width = line["size"] or 10
         short = line["x1"] < right - 3 * width
         very_short = line["x1"] < right - 8 * width
         centred = line["x0"] > left + 2 * width and abs((line["x0"] + line["x1"]) / 2 - (left + right) / 2) < 2 * width
-        indented = following is not None and following[0]["x0"] > following[1] + width
+        if following is None:
+            break
+        indented = following["x0"] > left + width
+        resized = abs(following["size"] - line["size"]) > 0.5  # a title or heading in its own size
         closes = text[-1] in "。！？；：:!?;"
-        heading_next = following is not None and heading_level(following[0]["text"].strip()) is not None
-        if following is None or indented or very_short or centred or (short and closes) or \
+        heading = opens and short and heading_level(text) is not None
+        heading_next = heading_level(following["text"].strip()) is not None
+        if indented or very_short or centred or resized or heading or (short and closes) or \
                 ((short or closes) and heading_next):
             paragraphs.append(current)
             current = ""

@@ -95,6 +95,10 @@ def report_text(data: bytes, name: str, suffix: str, path: str | Path | None = N
         text = html_to_text(decode_bytes(data, name), name)
     elif suffix == ".docx":
         text = docx_to_text(data, name)
+    elif suffix in OFFICE_SUFFIXES and data.startswith(b"PK") and b"word/document.xml" in data[:65536]:
+        text = docx_to_text(data, name)  # a .docx under an old name
+    elif suffix in OFFICE_SUFFIXES and data.lstrip()[:1] == b"<":
+        text = html_to_text(decode_bytes(data, name), name)  # Word's "web page" saved as .doc
     elif suffix in OFFICE_SUFFIXES:
         text = docx_to_text(convert_to_docx(data, name, suffix), name)
     else:

@@ -138,11 +138,14 @@ def _flatten(body, excluded: set[int], depth: dict[int, int], skipped_strings) -
 
     pieces: list[str] = []
     open_blocks: list[int] = []  # depths of the block elements we are inside
+    open_cells: list[int] = []  # depths of the table cells we are inside: their blocks are apart by a space
 
     def close_to(level: int) -> None:
         while open_blocks and open_blocks[-1] >= level:
-            open_blocks.pop()
-            pieces.append("\n")
+            depth_closed = open_blocks.pop()
+            pieces.append(" " if open_cells and open_cells[-1] < depth_closed else "\n")
+        while open_cells and open_cells[-1] >= level:
+            open_cells.pop()
 
     for node in body.descendants:
         if isinstance(node, Tag):
@@ -153,6 +156,7 @@ def _flatten(body, excluded: set[int], depth: dict[int, int], skipped_strings) -
                 pieces.append(SOFT)
             elif node.name in _CELLS:
                 pieces.append(" ")
+                open_cells.append(depth[id(node)])
             elif node.name in _BLOCKS:
                 open_blocks.append(depth[id(node)])
         elif isinstance(node, NavigableString) and not isinstance(node, skipped_strings):

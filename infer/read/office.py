@@ -17,6 +17,9 @@ from .. import limits
 from ..errors import InputError
 
 OFFICE_SUFFIXES = {".doc", ".wps", ".rtf", ".odt"}
+# What each kind of file opens with: LibreOffice would import any bytes as plain text.
+_SIGNATURES = {".doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",), ".wps": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
+               ".rtf": (b"{\\rtf",), ".odt": (b"PK\x03\x04",)}
 PACKAGE = "libreoffice-writer-nogui"
 
 
@@ -27,6 +30,11 @@ def soffice() -> str | None:
 
 def convert_to_docx(data: bytes, source: str | Path, suffix: str) -> bytes:
     """The bytes of `data` (a .doc/.wps/.rtf/.odt file) converted to .docx; InputError when it cannot be."""
+    # Government sites often serve an RTF or an OLE Word file under another of these names: the bytes decide.
+    actual = next((kind for kind, marks in _SIGNATURES.items() if data.startswith(marks)), None)
+    if actual is None:
+        raise InputError(source, f"not a {suffix} document (its first bytes are not those of one)")
+    suffix = suffix if data.startswith(_SIGNATURES[suffix]) else actual
     program = soffice()
     if program is None:
         raise InputError(source, f"reading {suffix} files needs LibreOffice: install the Debian package {PACKAGE} "
