@@ -3,7 +3,8 @@
 Rules for Chinese official documents:
 - a sentence ends at 。！？；!?; (full- and half-width), never inside quotes or brackets;
   a line without end punctuation is one unit (cut at MAX_UNIT_CHARS if it runs on);
-- a line opening with 一、 / （一） / (一) / 第一部分 / 第一章 / 第一节 is a heading; when
+- a line opening with 一、 / （一） / (一) / 第一部分 / 第一章 / 第一节, or a part's title on a
+  line of its own (2024年工作回顾), is a heading when it reads as one (infer.headings); when
   text runs on after the heading's own first sentence on the same line, the heading is
   that first sentence and the rest is segmented as sentences under it;
 - numbered items (1. / （1） / 一是…) are not headings: they stay inside sentences;
@@ -22,6 +23,8 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
+from .headings import (chinese_number, heading_level, heading_number, is_annex_title,  # noqa: F401 (re-exported)
+                       is_part_heading, is_part_title, reads_as_heading)
 from .limits import MAX_UNIT_CHARS
 
 SENTENCE = "sentence"
@@ -52,22 +55,6 @@ def strip_space(text: str) -> str:
 def without_space(text: str) -> str:
     return SPACE.sub("", text)
 
-
-_NUM = "一二三四五六七八九十百零〇"
-# (level, pattern): a new heading closes every open heading of the same or a deeper level.
-_HEADING_PATTERNS = (
-    (0, re.compile(rf"第[{_NUM}]+(?:部分|篇)")),
-    (1, re.compile(rf"[{_NUM}]+、|第[{_NUM}]+章")),
-    (2, re.compile(rf"[（(][{_NUM}]+[）)]|第[{_NUM}]+节")),
-)
-
-# After `一、`, a numeral that counts something (一、二季度 = "the first and second quarters",
-# 三、四月份, 二、三产业) makes the line a sentence, not a heading.
-_NUMERAL_RANGE = re.compile(rf"[{_NUM}]+、?[{_NUM}]*(?:季度|月份?|产业?|年级|个月|次|批|期|轮|类|级|号|线|孩)")
-_MARKER = re.compile(rf"(?:第|[（(])?([{_NUM}]+)(?:、|[）)]|部分|篇|章|节)")
-_DIGIT_OF = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0}
-# A heading out of sequence with its siblings is a sentence when its first sentence is this long.
-_OUT_OF_SEQUENCE_CHARS = 30
 
 _META_FIELDS = (
     "索引号", "发布单位", "发布机构", "发文机关", "内容分类", "主题分类", "组配分类", "体裁分类", "成文日期",
@@ -103,51 +90,6 @@ class Unit:
         return asdict(self)
 
 
-def heading_level(line: str) -> int | None:
-    """The level of a heading line (0 = part, 1 = 一、, 2 = （一）), or None for other lines."""
-    for level, pattern in _HEADING_PATTERNS:
-        if pattern.match(line):
-            return level
-    return None
-
-
-def chinese_number(numeral: str) -> int | None:
-    """一 → 1, 十二 → 12, 二十 → 20, 一百零五 → 105; None for what is not a Chinese numeral."""
-    total, digit = 0, None
-    for char in numeral:
-        if char in _DIGIT_OF:
-            digit = _DIGIT_OF[char]
-        elif char in "十百":
-            total += (1 if digit is None else digit) * (10 if char == "十" else 100)
-            digit = None
-        else:
-            return None
-    return total + (digit or 0)
-
-
-def reads_as_heading(line: str, first_sentence: str, level: int, previous: int | None) -> bool:
-    """Whether a line that opens with a heading marker is a heading, given the last number of its level.
-
-    `一、二季度…` and `三、四月份…` open with a count, not a heading's title; a number out of
-    sequence with its siblings (三、 after 一、) opening a long sentence is a sentence too.
-    """
-    marker = _MARKER.match(line)
-    if marker is None:
-        return True
-    if level >= 1 and _NUMERAL_RANGE.match(line, marker.end()):
-        return False
-    number = chinese_number(marker.group(1))
-    expected = 1 if previous is None else previous + 1
-    if number is not None and number != expected and level >= 1:
-        return len(first_sentence) <= _OUT_OF_SEQUENCE_CHARS
-    return True
-
-
-def is_part_heading(text: str) -> bool:
-    """A first-level heading (一、… / 第一部分…): it names a part of the report, `other` in the guide."""
-    return heading_level(text) in (0, 1)
-
-
 def split_chain(heading: str | None) -> list[str]:
     """The headings of a chain, top first."""
     return [part for part in heading.split(HEADING_SEPARATOR) if part] if heading else []
@@ -177,6 +119,11 @@ def segment(text: str) -> list[Unit]:
             add(META, line_start, line_end)
             continue
         level = heading_level(line)
+        if level is None and is_part_title(line):
+            # Under a numbered first-level heading, a part's title is a sub-heading (主要目标 inside
+            # 二、“十五五”时期…); annexes (名词解释, 附件) always stand at the top.
+            inside = any(lvl <= 1 and heading_number(title) is not None for lvl, title in open_headings)
+            level = 2 if inside and not is_annex_title(line) else 1
         if level is None:
             for start, end in split_sentences(text, line_start, line_end):
                 add(SENTENCE, start, end)
@@ -187,8 +134,7 @@ def segment(text: str) -> list[Unit]:
             for start, end in pieces:
                 add(SENTENCE, start, end)
             continue
-        marker = _MARKER.match(line)
-        numbers[level] = chinese_number(marker.group(1)) if marker else None
+        numbers[level] = heading_number(line)
         for deeper in [k for k in numbers if k > level]:
             del numbers[deeper]
         while open_headings and open_headings[-1][0] >= level:
