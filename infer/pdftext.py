@@ -107,11 +107,13 @@ def _paragraphs(pages: list[list[dict]]) -> str:
         width = line["size"] or 10
         short = line["x1"] < right - 3 * width
         very_short = line["x1"] < right - 8 * width
-        centred = line["x0"] > left + 2 * width and abs((line["x0"] + line["x1"]) / 2 - (left + right) / 2) < 2 * width
+        centred = line["x0"] > left + 2 * width and line["x1"] < right - 2 * width and \
+            abs((line["x0"] + line["x1"]) / 2 - (left + right) / 2) < 2 * width
         if following is None:
             break
         indented = following["x0"] > left + width
-        resized = abs(following["size"] - line["size"]) > 0.5  # a title or heading in its own size
+        # a title or heading in its own size (OCR boxes vary by a pixel or two: a share of the size)
+        resized = abs(following["size"] - line["size"]) > max(0.5, 0.12 * line["size"])
         closes = text[-1] in "。！？；：:!?;"
         heading = opens and short and heading_level(text) is not None
         heading_next = heading_level(following["text"].strip()) is not None
