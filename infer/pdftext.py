@@ -47,6 +47,7 @@ def pdf_text(data: bytes) -> str:
     import pdfplumber
 
     pages: list[tuple[float, list[dict]]] = []
+    imaged: list[int] = []  # pages with images and no text: scanned pages inside a text PDF
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         if len(pdf.pages) > MAX_PDF_PAGES:
             raise Refused(f"{len(pdf.pages):,} pages, over the limit of {MAX_PDF_PAGES:,}")
@@ -54,12 +55,18 @@ def pdf_text(data: bytes) -> str:
             lines = [{**line, "chars": None, "size": _size(line)}
                      for line in page.dedupe_chars().extract_text_lines(return_chars=True) if line["text"].strip()]
             pages.append((float(page.height), lines))
+            if not lines and page.images:
+                imaged.append(len(pages))
             page.flush_cache()
     if not any(lines for _, lines in pages):
         raise NoTextLayer()
     if sum(len(_CID.findall(line["text"])) for _, lines in pages for line in lines) > 3:
         raise Refused("a font in this PDF has no Unicode map: its text comes out as glyph numbers (cid:…); "
                       "export the PDF again with embedded Unicode fonts, or print it and read it as a scan")
+    if imaged:
+        shown = ", ".join(map(str, imaged[:10])) + ("…" if len(imaged) > 10 else "")
+        print(f"note: {len(imaged)} of {len(pages)} pages are images without text (scanned?) and were not read: "
+              f"page {shown}", file=sys.stderr)
     body = _without_furniture(pages)
     return _paragraphs(body)
 

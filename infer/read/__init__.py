@@ -1,4 +1,5 @@
-"""Files to text: .txt (UTF-8, UTF-8 with BOM, GB18030/GBK, detected), .html, .docx, .pdf.
+"""Files to text: .txt (UTF-8, UTF-8 with BOM, GB18030/GBK, detected), .html, .docx, .pdf (text layer or
+OCR), and .doc/.wps/.rtf/.odt through LibreOffice; one module per format in this package.
 
 Every reader runs in time linear in its input and in bounded memory (infer.limits): only
 regular files are opened, saved pages are walked once, a .docx is refused when its parts
@@ -21,12 +22,13 @@ from ..errors import InputError
 from .docx import docx_to_text
 from .html import html_to_text
 from .lines import unwrap
+from .loss import LOST_SHARE
 from .office import OFFICE_SUFFIXES, convert_to_docx
 from .pdf import pdf_to_text
 from .radicals import unified_ideograph
 
-__all__ = ["STDIN", "STDIN_NAME", "SUPPORTED_SUFFIXES", "decode_bytes", "digest", "docx_to_text", "html_to_text",
-           "pdf_to_text", "read_report", "read_source", "report_text"]
+__all__ = ["LOST_SHARE", "STDIN", "STDIN_NAME", "SUPPORTED_SUFFIXES", "decode_bytes", "digest", "docx_to_text",
+           "html_to_text", "pdf_to_text", "read_report", "read_source", "read_text", "report_text"]
 
 TEXT_SUFFIXES = {".txt"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -84,6 +86,17 @@ def read_report(path: str | Path) -> str:
 
 def report_text(data: bytes, name: str, suffix: str, path: str | Path | None = None) -> str:
     """The text of a report given as bytes with its file suffix."""
+    return read_text(data, name, suffix, path)[0]
+
+
+def read_text(data: bytes, name: str, suffix: str, path: str | Path | None = None) -> tuple[str, list[str]]:
+    """The text of a report and notes on what of its source was not read (one line each, for warnings).
+
+    A note is added when more than LOST_SHARE of the source's characters do not reach the
+    text (text outside a page's article, in drawings or footnotes of a Word file), when
+    pages of a PDF carry no text, and when the text was read by OCR.
+    """
+    notes: list[str] = []
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputError(name, f"unsupported file type {suffix or '(no extension)'!r}; expected one of "
                          + ", ".join(sorted(SUPPORTED_SUFFIXES)))
@@ -92,18 +105,18 @@ def report_text(data: bytes, name: str, suffix: str, path: str | Path | None = N
     if suffix in TEXT_SUFFIXES:
         text = unwrap(decode_bytes(data, name))
     elif suffix in HTML_SUFFIXES:
-        text = html_to_text(decode_bytes(data, name), name)
+        text = html_to_text(decode_bytes(data, name), name, notes)
     elif suffix == ".docx":
-        text = docx_to_text(data, name)
+        text = docx_to_text(data, name, notes)
     elif suffix in OFFICE_SUFFIXES and data.startswith(b"PK") and b"word/document.xml" in data[:65536]:
-        text = docx_to_text(data, name)  # a .docx under an old name
+        text = docx_to_text(data, name, notes)  # a .docx under an old name
     elif suffix in OFFICE_SUFFIXES and data.lstrip()[:1] == b"<":
-        text = html_to_text(decode_bytes(data, name), name)  # Word's "web page" saved as .doc
+        text = html_to_text(decode_bytes(data, name), name, notes)  # Word's "web page" saved as .doc
     elif suffix in OFFICE_SUFFIXES:
-        text = docx_to_text(convert_to_docx(data, name, suffix), name)
+        text = docx_to_text(convert_to_docx(data, name, suffix), name, notes)
     else:
-        text = pdf_to_text(Path(path) if path is not None else None, data, name)
-    return _check_text(text, name)
+        text = pdf_to_text(Path(path) if path is not None else None, data, name, notes)
+    return _check_text(text, name), notes
 
 
 def _check_text(text: str, source: str | Path) -> str:

@@ -16,18 +16,24 @@ from pathlib import Path
 
 from .. import limits
 from ..errors import InputError
+from .loss import count, loss_note
 from .numbering import Numbering
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 # Elements whose content is never body text: removed text, field codes, properties, VML twins of DrawingML.
 _SKIP = {W + "del", W + "moveFrom", W + "instrText", W + "delInstrText", W + "pPr", W + "rPr", W + "sectPr",
          W + "tblPr", W + "trPr", W + "tcPr", _MC + "Fallback", W + "footnoteReference"}
 _TEXT_BOX = W + "txbxContent"
 
 
-def docx_to_text(data: bytes, source: str | Path) -> str:
-    """One line per paragraph or table row; InputError for a broken or oversized file."""
+def docx_to_text(data: bytes, source: str | Path, notes: list[str] | None = None) -> str:
+    """One line per paragraph or table row; InputError for a broken or oversized file.
+
+    Text that is not read (in drawings that are not text boxes, such as SmartArt and shapes,
+    and in footnotes and endnotes) is counted, and a note goes to `notes` when it is over LOST_SHARE.
+    """
     from docx import Document
 
     try:
@@ -43,6 +49,10 @@ def docx_to_text(data: bytes, source: str | Path) -> str:
         numbering = Numbering(document.part)
         lines: list[str] = []
         _block(document.element.body, numbering, lines)
+        if notes is not None:
+            note = _unread(document.element.body, data, "\n".join(lines))
+            if note:
+                notes.append(note)
     except InputError:
         raise
     except Exception as exc:  # python-docx and lxml raise zip, XML and package errors alike
@@ -77,6 +87,26 @@ def _block(container, numbering: Numbering, lines: list[str]) -> None:
                 _block(choice, numbering, lines)
     if pending:
         lines.append(pending)
+
+
+def _unread(body, data: bytes, text: str) -> str | None:
+    """A note on the text in drawings (DrawingML a:t) and in foot- and endnotes, which the body text leaves out."""
+    from lxml import etree
+
+    drawn = [node.text or "" for node in body.iter(_A + "t")]
+    lost, first, where = count("".join(drawn)), next((t for t in drawn if t.strip()), ""), []
+    if lost:
+        where.append("text in drawings (shapes, SmartArt, charts)")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for part in ("word/footnotes.xml", "word/endnotes.xml"):
+            if part in archive.namelist():
+                root = etree.fromstring(archive.read(part), etree.XMLParser(resolve_entities=False, huge_tree=False))
+                notes_text = [node.text or "" for node in root.iter(W + "t")]
+                if count("".join(notes_text)):
+                    lost += count("".join(notes_text))
+                    first = first or next((t for t in notes_text if t.strip()), "")
+                    where.append(part.split("/")[1].replace(".xml", ""))
+    return loss_note(count(text), lost, " and ".join(where), first) if where else None
 
 
 def _mark_deleted(paragraph) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 from .. import limits
 from ..errors import InputError
 from .lines import join_soft_breaks
+from .loss import count, loss_note
 
 _BLANK_RUNS = re.compile(r"\n[ \t\u3000\xa0]*(?:\n[ \t\u3000\xa0]*)+")
 _SPACES = re.compile(r"[ \t\xa0\u3000]{2,}")
@@ -32,14 +33,15 @@ _BODY_TAGS = frozenset(("div", "article", "section", "td", "main"))
 _SITE_SUFFIX = re.compile(r"\s*[_|｜\-—–]+\s*[^_|｜\-—–]*(?:网|网站|政府|门户|平台|首页)\s*$")
 
 
-def html_to_text(html: str, source: str | Path = "page") -> str:
+def html_to_text(html: str, source: str | Path = "page", notes: list[str] | None = None) -> str:
     """The report body of a saved page: its title, then its text, one paragraph or table row a line.
 
     One pass over the parsed page marks the site's chrome (navigation, share bars, footers),
     one pass weighs each element's text outside links, and the body is the smallest
     container holding most of the page's text; its text is then read in one pass. The
     page's title (its <h1>, else its <title> without the site's name) leads when the body
-    does not hold it.
+    does not hold it. Text outside the body that is neither chrome, links nor page
+    furniture is counted as not read, and a note goes to `notes` when it is over LOST_SHARE.
     """
     from bs4 import BeautifulSoup, NavigableString, Tag
     from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
@@ -88,7 +90,37 @@ def html_to_text(html: str, source: str | Path = "page") -> str:
     title = _page_title(soup, body, excluded)
     if title and title not in text[:len(title) + 200]:
         text = title + "\n" + text
+    if notes is not None:
+        note = _outside_body(nodes, body, excluded, skipped_strings, text, title)
+        if note:
+            notes.append(note)
     return text
+
+
+def _outside_body(nodes, body, excluded: set[int], skipped_strings, text: str, title: str) -> str | None:
+    """A note on the text of the page outside the chosen body that is not chrome, links or furniture."""
+    from bs4 import NavigableString
+
+    from ..segment import is_meta
+
+    inside = {id(node) for node in body.descendants}
+    in_link: set[int] = set()  # elements inside a link, found in one pass in document order
+    lost, first = 0, ""
+    for node in nodes:
+        parent = node.parent
+        if not isinstance(node, NavigableString):
+            if node.name == "a" or id(parent) in in_link:
+                in_link.add(id(node))
+            continue
+        if isinstance(node, skipped_strings) or id(node) in inside or parent is None or id(parent) in excluded \
+                or id(parent) in in_link:
+            continue
+        piece = " ".join(str(node).split())
+        if not piece or is_meta(piece) or piece == title or len(piece) < 4:
+            continue
+        lost += count(piece)
+        first = first or piece
+    return loss_note(count(text), lost, "text of the page outside the part read as the report", first)
 
 
 def _weights(nodes, excluded: set[int], skipped_strings) -> dict[int, int]:

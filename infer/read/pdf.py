@@ -12,7 +12,7 @@ from ..errors import InputError
 NO_TEXT_LAYER = 4  # the exit code of infer.pdftext for a PDF without text (kept in step with it)
 
 
-def pdf_to_text(path: Path | None, data: bytes, source: str | Path) -> str:
+def pdf_to_text(path: Path | None, data: bytes, source: str | Path, notes: list[str] | None = None) -> str:
     """Text of a PDF with a text layer, read by infer.pdftext in a child process under a memory and time limit."""
     import resource
 
@@ -26,11 +26,16 @@ def pdf_to_text(path: Path | None, data: bytes, source: str | Path) -> str:
     except subprocess.TimeoutExpired:
         raise InputError(source, f"reading the PDF took over {limits.PDF_SECONDS} s; refused") from None
     if done.returncode == 0:
+        if notes is not None:  # the reader's notes: pages without text
+            notes.extend(line[len("note: "):] for line in done.stderr.decode("utf-8", "replace").splitlines()
+                         if line.startswith("note: "))
         return done.stdout.decode("utf-8")
     message = done.stderr.decode("utf-8", "replace").strip().splitlines()
     if done.returncode == NO_TEXT_LAYER:
         from .ocr import ocr_pdf
 
+        if notes is not None:
+            notes.append("read by OCR from page images (no text layer): check figures against the original")
         return ocr_pdf(data, source)
     if done.returncode == 3 and message:
         raise InputError(source, message[-1])
