@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .segment import heading_number, is_part_heading, split_chain
@@ -151,7 +151,7 @@ def part_of(heading: str) -> str:
     return UNKNOWN
 
 
-def assign_parts(tops: Sequence[str], kind: str = ANNUAL, texts: dict[str, Sequence[str]] | None = None,
+def assign_parts(tops: Sequence[str], kind: str = ANNUAL, texts: Callable[[str], Sequence[str]] | None = None,
                  plan_starts: bool = False) -> dict[str, str]:
     """Parts for a report's first-level headings in order; unknown ones are placed by their neighbours.
 
@@ -184,7 +184,7 @@ def assign_parts(tops: Sequence[str], kind: str = ANNUAL, texts: dict[str, Seque
             if before and before[-1] in (TARGETS, NEXT_YEAR, FIVE_YEAR):
                 part = NEXT_YEAR
             elif kind == WORK_REPORT and before and before[-1] == YEAR_WORK and texts is not None:
-                part = _ahead_or_five_years(texts.get(top, ())) if plan_starts else NEXT_YEAR
+                part = _ahead_or_five_years(texts(top)) if plan_starts else NEXT_YEAR
             elif (not before or before[-1] == YEAR_WORK) and set(after) & {SHORTFALLS, NEXT_YEAR, TARGETS, LEADERS}:
                 part = YEAR_WORK
         if part == FIVE_YEAR or part == NEXT_YEAR:
@@ -222,11 +222,10 @@ def frame_rows(rows: list[dict], given_year: int | None = None) -> Frame:
     headings = [*tops_in_order, *(h for row in rows for h in split_chain(row.get("heading"))[1:2])]
     review = [row["text"] for row in rows if "回顾" in (split_chain(row.get("heading")) or [""])[0]]
     year = review_year(texts, headings, given_year, review)
-    under: dict[str, list[str]] = {}
-    for row in rows:
-        chain = split_chain(row.get("heading"))
-        if chain:
-            under.setdefault(relative_years(chain[0], year, kind), []).append(relative_years(row["text"], year, kind))
+    def under(top: str) -> list[str]:  # the texts of a part, years made relative (read only for themed parts)
+        return [relative_years(row["text"], year, kind) for row in rows
+                if relative_years((split_chain(row.get("heading")) or [""])[0], year, kind) == top]
+
     plan_starts = year is not None and kind == WORK_REPORT and (year + 1) % 5 == 1  # 2021, 2026: a plan's first year
     parts = assign_parts([relative_years(top, year, kind) for top in tops_in_order], kind, under, plan_starts)
     by_top = {top: parts[relative_years(top, year, kind)] for top in tops_in_order}

@@ -153,6 +153,9 @@ def _table(table, numbering: Numbering, lines: list[str]) -> None:
     for row in table.iter(W + "tr"):
         if row.getparent() is not table:
             continue  # rows of nested tables are read inside their cell
+        row_props = row.find(W + "trPr")
+        if row_props is not None and row_props.find(W + "del") is not None:
+            continue  # a row deleted as a tracked change
         cells: list[str] = []
         for cell in row.iter(W + "tc"):
             if cell.getparent() is not row and cell.getparent().getparent() is not row:

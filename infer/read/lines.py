@@ -7,8 +7,6 @@ page furniture: a title, `一、…` or `索引号：…` keeps its own line.
 
 from __future__ import annotations
 
-import unicodedata
-
 from ..segment import heading_level, is_meta
 
 _ENDS = frozenset("。！？；：!?;:")
@@ -50,8 +48,8 @@ def _continues(line: str, following: str) -> bool:
 
 
 def width(line: str) -> int:
-    """Display width: two columns for a wide (CJK) character, one for others."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+    """Display width as a fixed-width Chinese editor counts it: bytes in GB18030 (two for a CJK character, one for ASCII)."""
+    return len(line.encode("gb18030", "replace"))
 
 
 def unwrap(text: str) -> str:
