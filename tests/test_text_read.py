@@ -151,3 +151,18 @@ def test_radicals_of_both_blocks_become_ideographs(tmp_path):
     path = tmp_path / "r.txt"
     path.write_text("⼈⺠群众，防范⻛险，打开⻔户，⼀体推进。", encoding="utf-8")
     assert read_report(path) == "人民群众，防范风险，打开门户，一体推进。"
+
+
+def test_pages_laid_out_in_tables_or_wrapped_in_a_form_keep_their_paragraphs(tmp_path):
+    paragraphs = "".join(f"<p>{line}</p>" for line in ["一、主要举措和成效", "全年制定行政规范性文件5件，均经过合法性审核，"
+                                                        "备案审查率达到100%，规范性文件管理水平不断提升。",
+                                                        "二、存在的不足", "基层执法力量仍然薄弱，执法人员法治素养有待提高，"
+                                                        "执法规范化水平与群众期待仍有差距。"])
+    layout = tmp_path / "layout.html"
+    layout.write_text(f"<html><body><table><tr><td class='left'><a href='/'>首页</a></td><td>{paragraphs}</td></tr>"
+                      "</table></body></html>", encoding="utf-8")
+    aspx = tmp_path / "page.aspx.html"
+    aspx.write_text(f"<html><body><form id='form1' method='post'><div class='nav'><a href='/'>首页</a></div>"
+                    f"<div class='zw'>{paragraphs}</div></form></body></html>", encoding="utf-8")
+    for page in (layout, aspx):
+        assert [u.kind for u in segment(read_report(page)) if u.kind != META] == [HEADING, SENTENCE, HEADING, SENTENCE]

@@ -20,8 +20,9 @@ _BLOCKS = frozenset(("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
                      "table", "dd", "dt", "blockquote", "pre", "ul", "ol"))
 _CELLS = frozenset(("td", "th"))
 # Parts of a saved government page that are never the report body.
-_CHROME_TAGS = frozenset(("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe",
-                          "select", "button", "template", "svg", "title"))
+_HIDDEN_TAGS = frozenset(("script", "style", "noscript", "iframe", "select", "button", "template", "svg", "title"))
+# Chrome by tag, unless it holds the article (ASP.NET pages wrap the whole page in one <form>).
+_CHROME_TAGS = frozenset(("nav", "header", "footer", "aside", "form"))
 _CHROME_CLASS = re.compile(
     r"nav|menu|footer|header|breadcrumb|crumb|position|location|share|sidebar|links?$|friend|qrcode|ewm|print|toolbar|search|copyright|banner",
     re.I,
@@ -29,7 +30,9 @@ _CHROME_CLASS = re.compile(
 # An element named like chrome that holds this share of the page's text is the article's container
 # (id="printContent", class="article-header-wrap"), not chrome.
 _CHROME_MAX_SHARE = 0.3
+LAYOUT_CELL_CHARS = 150
 _BODY_TAGS = frozenset(("div", "article", "section", "td", "main"))
+_TITLE_WORDS = re.compile(r"报告|总结")
 _SITE_SUFFIX = re.compile(r"\s*[_|｜\-—–]+\s*[^_|｜\-—–]*(?:网|网站|政府|门户|平台|首页)\s*$")
 
 
@@ -62,11 +65,12 @@ def html_to_text(html: str, source: str | Path = "page", notes: list[str] | None
                 raise InputError(source, f"elements nested more than {limits.MAX_HTML_DEPTH:,} deep: not a saved "
                                  "report page")
             depth[id(node)] = level
-            if id(parent) in hidden or node.name in _CHROME_TAGS:
+            if id(parent) in hidden or node.name in _HIDDEN_TAGS:
                 hidden.add(id(node))
                 continue
             names = " ".join(node.get("class") or []) + " " + str(node.get("id") or "")
-            if node.name not in ("html", "body") and names.strip() and _CHROME_CLASS.search(names):
+            if node.name in _CHROME_TAGS or (node.name not in ("html", "body") and names.strip()
+                                             and _CHROME_CLASS.search(names)):
                 named.append(node)
     raw = _weights(nodes, hidden, skipped_strings)
     root = soup.body or soup
@@ -86,7 +90,7 @@ def html_to_text(html: str, source: str | Path = "page", notes: list[str] | None
             w = weight.get(id(node), 0)
             if 0.6 * total <= w <= body_weight:
                 body, body_weight = node, w
-    text = _flatten(body, excluded, depth, skipped_strings)
+    text = _flatten(body, excluded, depth, skipped_strings, weight)
     title = _page_title(soup, body, excluded)
     if title and title not in text[:len(title) + 200]:
         text = title + "\n" + text
@@ -143,17 +147,22 @@ def _weights(nodes, excluded: set[int], skipped_strings) -> dict[int, int]:
 
 
 def _page_title(soup, body, excluded: set[int]) -> str:
-    """The page's <h1> outside the body and the chrome, else its <title> without the site's name."""
-    for h1 in soup.find_all("h1"):
-        if id(h1) not in excluded and body not in h1.parents and h1 is not body:
-            if not any(p is body for p in h1.parents):
-                text = " ".join(h1.get_text(" ").split())
-                if len(text) >= 4:
-                    return text
-            return ""  # the body holds the <h1>
+    """The report's title outside the body: an <h1>/<h2> or an element named *title* that reads as a
+    report's title (a year, 报告/总结), else the page's <title> without the site's name; "" when none."""
+    from bs4 import Tag
+
+    inside = {id(node) for node in body.descendants}
+    for node in soup.find_all(True):
+        if not isinstance(node, Tag) or id(node) in excluded or id(node) in inside or node is body:
+            continue
+        names = " ".join(node.get("class") or []) + " " + str(node.get("id") or "")
+        if node.name in ("h1", "h2") or re.search(r"title|biaoti|bt$", names, re.I):
+            text = " ".join(node.get_text(" ").split())
+            if 6 <= len(text) <= 80 and _TITLE_WORDS.search(text) and re.search(r"(?:19|20)\d{2}|[〇零]", text):
+                return text
     if soup.title and soup.title.string:
         text = _SITE_SUFFIX.sub("", " ".join(soup.title.string.split()))
-        return text if re.search(r"(?:19|20)\d{2}", text) and re.search(r"报告|总结", text) else ""
+        return text if re.search(r"(?:19|20)\d{2}", text) and _TITLE_WORDS.search(text) else ""
     return ""
 
 
@@ -164,8 +173,12 @@ def _unwrap(match: re.Match) -> str:
     return " "
 
 
-def _flatten(body, excluded: set[int], depth: dict[int, int], skipped_strings) -> str:
-    """The text of `body`: a line break after each block element, a space between table cells, in one pass."""
+def _flatten(body, excluded: set[int], depth: dict[int, int], skipped_strings, weight: dict[int, int]) -> str:
+    """The text of `body`: a line break after each block element, a space between table cells, in one pass.
+
+    A cell holding more than LAYOUT_CELL_CHARS of text is page layout (a site built of
+    tables), not data: its paragraphs keep their line breaks.
+    """
     from bs4 import NavigableString, Tag
 
     pieces: list[str] = []
@@ -188,7 +201,10 @@ def _flatten(body, excluded: set[int], depth: dict[int, int], skipped_strings) -
                 pieces.append(SOFT)
             elif node.name in _CELLS:
                 pieces.append(" ")
-                open_cells.append(depth[id(node)])
+                if weight.get(id(node), 0) <= LAYOUT_CELL_CHARS:
+                    open_cells.append(depth[id(node)])
+                else:
+                    open_blocks.append(depth[id(node)])
             elif node.name in _BLOCKS:
                 open_blocks.append(depth[id(node)])
         elif isinstance(node, NavigableString) and not isinstance(node, skipped_strings):
