@@ -130,3 +130,18 @@ def test_text_boxes_once_where_anchored_and_headers_left_out(tmp_path):
     body = para("第一段。", drawing) + para("第二段。", vml_only) + para("第三段。")
     path = write_docx(tmp_path / "box.docx", body, header="某县人民政府文件 页眉")
     assert read_report(path).splitlines() == ["第一段。", "文本框里的说明。", "第二段。", "旧式文本框。", "第三段。"]
+
+
+def test_soft_breaks_rows_in_content_controls_deleted_cells_and_linked_list_styles(tmp_path):
+    soft = para("部分村干部运用法治思维", '<w:r><w:br/></w:r>', "化解矛盾的能力不强。")
+    wrapped_row = ("<w:tbl><w:sdt><w:sdtContent><w:tr>" + _cell("行政复议") + _cell("156")
+                   + "<w:tc><w:tcPr><w:cellDel w:id='1' w:author='a'/></w:tcPr>" + para("删去的格") + "</w:tc>"
+                   + "</w:tr></w:sdtContent></w:sdt></w:tbl>")
+    linked = para("主要举措", num=(7, 0)) + para("存在的不足", num=(7, 0))
+    abstracts = {0: [level(0, "chineseCounting", "%1、")], 1: ['<w:numStyleLink w:val="ReportList"/>']}
+    style_xml = styles('<w:style w:type="numbering" w:styleId="ReportList"><w:pPr><w:numPr><w:numId w:val="1"/>'
+                       "</w:numPr></w:pPr></w:style>")
+    path = write_docx(tmp_path / "x.docx", soft + wrapped_row + linked, numbering(abstracts, {1: (0, ""), 7: (1, "")}),
+                      style_xml)
+    assert read_report(path).splitlines() == ["部分村干部运用法治思维化解矛盾的能力不强。", "行政复议 156", "一、主要举措",
+                                              "二、存在的不足"]

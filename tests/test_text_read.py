@@ -166,3 +166,10 @@ def test_pages_laid_out_in_tables_or_wrapped_in_a_form_keep_their_paragraphs(tmp
                     f"<div class='zw'>{paragraphs}</div></form></body></html>", encoding="utf-8")
     for page in (layout, aspx):
         assert [u.kind for u in segment(read_report(page)) if u.kind != META] == [HEADING, SENTENCE, HEADING, SENTENCE]
+
+
+def test_short_gbk_with_rare_characters_and_short_big5():
+    for text in ("朱镕基同志讲话。", "䶮、镕、堃：人名用字。", "一、主要举措"):
+        assert decode_bytes(text.encode("gb18030"), "x") == text
+    for text in ("法治政府建設年度報告", "二、存在的問題與不足。"):
+        assert decode_bytes(text.encode("big5"), "x") == text

@@ -39,9 +39,6 @@ STDIN_NAME = "<stdin>"
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 # Radicals and compatibility ideographs: mapped to the unified ideographs they stand for; punctuation is left as written.
 _COMPATIBILITY = re.compile("[\u2e80-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
-# Decoded as GB18030, a mainland report writes almost only characters of GB2312; Big5 bytes read
-# as GB18030 land in GBK's extension areas about two times in five.
-_GB2312_SHARE = 0.9
 
 
 def read_source(path: str | Path) -> tuple[bytes, str]:
@@ -147,14 +144,22 @@ def decode_bytes(data: bytes, source: str | Path) -> str:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
         text = None
-    if text is not None and _mostly_gb2312(text):
+    if text is not None:
+        # Big5 bytes are nearly always valid GB18030 too: the decoding whose characters are the
+        # common ones of its own standard wins (GB2312 level 1 against Big5 level 1); a tie is GB18030.
+        try:
+            traditional = data.decode("big5")
+        except UnicodeDecodeError:
+            traditional = None
+        if traditional is not None and _common_share(traditional, "big5") > _common_share(text, "gb2312") + 0.1:
+            text = traditional
+        if len(_CONTROL.findall(text)) > max(3, len(text) // 100):
+            raise InputError(source, "binary file, not text")
         return text
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None:
-        if text is not None:
-            return text
         raise InputError(source, "cannot decode text: not UTF-8, GB18030 or another known encoding")
     detected = str(best)
     if len(_CONTROL.findall(detected)) > max(3, len(detected) // 100):
@@ -162,21 +167,23 @@ def decode_bytes(data: bytes, source: str | Path) -> str:
     return detected
 
 
-def _mostly_gb2312(text: str) -> bool:
-    """Whether the non-ASCII characters of `text` are nearly all in GB2312 (a simplified Chinese text)."""
+# Lead bytes of the level-1 (most common) characters: GB2312 0xB0–0xD7, Big5 0xA4–0xC6.
+_COMMON_LEADS = {"gb2312": range(0xB0, 0xD8), "big5": range(0xA4, 0xC7)}
+
+
+def _common_share(text: str, encoding: str) -> float:
+    """The share of the non-ASCII characters of `text` that are level-1 characters of `encoding`."""
     wide = [c for c in text if ord(c) > 0x7F]
     if not wide:
-        return True
-    inside = sum(1 for c in wide if _in_gb2312(c))
-    return inside >= _GB2312_SHARE * len(wide)
-
-
-def _in_gb2312(char: str) -> bool:
-    try:
-        char.encode("gb2312")
-        return True
-    except UnicodeEncodeError:
-        return False
+        return 1.0
+    leads = _COMMON_LEADS[encoding]
+    common = 0
+    for char in wide:
+        try:
+            common += char.encode(encoding)[0] in leads
+        except UnicodeEncodeError:
+            pass
+    return common / len(wide)
 
 
 def _strict(data: bytes, encoding: str, source: str | Path) -> str:

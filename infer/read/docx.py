@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .. import limits
 from ..errors import InputError
+from .lines import join_soft_breaks
 from .loss import count, loss_note
 from .numbering import Numbering
 
@@ -24,8 +25,11 @@ _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 # Elements whose content is never body text: removed text, field codes, properties, VML twins of DrawingML.
 _SKIP = {W + "del", W + "moveFrom", W + "instrText", W + "delInstrText", W + "pPr", W + "rPr", W + "sectPr",
-         W + "tblPr", W + "trPr", W + "tcPr", _MC + "Fallback", W + "footnoteReference"}
+         W + "tblPr", W + "trPr", W + "tcPr", _MC + "Fallback", W + "footnoteReference", W + "rt"}  # rt: ruby guide
+# Elements that only wrap rows or cells (content controls, custom XML, tracked insertions).
+_WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "ins", W + "moveTo"}
 _TEXT_BOX = W + "txbxContent"
+SOFT = "\u2028"
 
 
 def docx_to_text(data: bytes, source: str | Path, notes: list[str] | None = None) -> str:
@@ -57,7 +61,7 @@ def docx_to_text(data: bytes, source: str | Path, notes: list[str] | None = None
         raise
     except Exception as exc:  # python-docx and lxml raise zip, XML and package errors alike
         raise InputError(source, f"not a valid .docx file ({exc.__class__.__name__})") from None
-    return "\n".join(lines)
+    return join_soft_breaks("\n".join(lines), SOFT)
 
 
 def _block(container, numbering: Numbering, lines: list[str]) -> None:
@@ -132,7 +136,7 @@ def _runs(element, pieces: list[str], boxes: list[str], numbering: Numbering) ->
             pieces.append("\t")
         elif tag in (W + "br", W + "cr"):
             if child.get(W + "type") in (None, "textWrapping"):
-                pieces.append("\n")
+                pieces.append(SOFT)  # a manual line break: joined when it falls inside a sentence
         elif tag == W + "noBreakHyphen":
             pieces.append("-")
         elif tag == W + "sym":
@@ -148,18 +152,23 @@ def _runs(element, pieces: list[str], boxes: list[str], numbering: Numbering) ->
             _runs(child, pieces, boxes, numbering)
 
 
+def _children(element, tag: str):
+    """Children of `element` with `tag`, looking through content controls and other wrappers."""
+    for child in element:
+        if child.tag == tag:
+            yield child
+        elif child.tag in _WRAPPERS:
+            yield from _children(child, tag)
+
+
 def _table(table, numbering: Numbering, lines: list[str]) -> None:
     """One line per row, cells separated by a space; a cell merged down or across is read once."""
-    for row in table.iter(W + "tr"):
-        if row.getparent() is not table:
-            continue  # rows of nested tables are read inside their cell
+    for row in _children(table, W + "tr"):
         row_props = row.find(W + "trPr")
         if row_props is not None and row_props.find(W + "del") is not None:
             continue  # a row deleted as a tracked change
         cells: list[str] = []
-        for cell in row.iter(W + "tc"):
-            if cell.getparent() is not row and cell.getparent().getparent() is not row:
-                continue
+        for cell in _children(row, W + "tc"):
             props = cell.find(W + "tcPr")
             if props is not None:
                 vmerge, hmerge = props.find(W + "vMerge"), props.find(W + "hMerge")
@@ -167,9 +176,11 @@ def _table(table, numbering: Numbering, lines: list[str]) -> None:
                     continue
                 if hmerge is not None and hmerge.get(W + "val") in (None, "continue"):
                     continue
+                if props.find(W + "cellDel") is not None:
+                    continue
             inner: list[str] = []
             _block(cell, numbering, inner)
-            text = " ".join(line.strip() for line in inner if line.strip())
+            text = " ".join(" ".join(line.split(SOFT)).strip() for line in inner if line.strip())
             if text:
                 cells.append(text)
         if cells:

@@ -7,7 +7,7 @@ page furniture: a title, `一、…` or `索引号：…` keeps its own line.
 
 from __future__ import annotations
 
-from ..segment import heading_level, is_meta
+from ..segment import heading_level, is_meta, is_part_title
 
 _ENDS = frozenset("。！？；：!?;:")
 _CLOSING = frozenset("”’」』）)】》〉]")
@@ -22,7 +22,7 @@ def ends_line(line: str) -> bool:
 
 
 def _keeps_own_line(line: str) -> bool:
-    return heading_level(line) is not None or is_meta(line)
+    return heading_level(line) is not None or is_meta(line) or is_part_title(line)
 
 
 def join_soft_breaks(text: str, soft: str) -> str:

@@ -4,7 +4,8 @@ A paragraph is numbered through its own w:numPr or through its paragraph style's
 styles it is based on). The concrete numbering (w:num) points to an abstract one
 (w:abstractNum) and may override a level's start; each level has a format (w:numFmt), a
 template (w:lvlText, %1…%9 standing for the counters of levels 1…9), a start value and a
-restart rule (w:lvlRestart). Counters belong to the abstract numbering, so that lists
+restart rule (w:lvlRestart); an abstract numbering may take its levels from a numbering
+style (w:numStyleLink). Counters belong to the abstract numbering, so that lists
 sharing it continue one another unless a w:num restarts them; a counter resets when a
 shallower level of its list advances.
 """
@@ -104,6 +105,7 @@ class Numbering:
         self.style_num: dict[str, tuple[str | None, int | None]] = {}
         self.counters: dict[str, dict[int, int]] = {}
         self.started: set[str] = set()
+        self.links: dict[str, str] = {}  # abstractNumId → numbering style it takes its levels from
         try:
             root = document_part.numbering_part.element
         except (KeyError, NotImplementedError, AttributeError):
@@ -114,11 +116,19 @@ class Numbering:
             self._styles(document_part.styles.element)
         except (KeyError, NotImplementedError, AttributeError):
             pass
+        for abstract_id, style in self.links.items():  # w:numStyleLink: the levels live behind a numbering style
+            num_id = self.style_num.get(style, (None, None))[0]
+            target = self.nums.get(num_id, (None, {}))[0]
+            if target is not None and target != abstract_id:
+                self.levels[abstract_id] = self.levels.get(target, {})
 
     def _read(self, root) -> None:
         for abstract in root.iter(W + "abstractNum"):
             self.levels[abstract.get(W + "abstractNumId")] = {
                 int(lvl.get(W + "ilvl", "0")): _level(lvl) for lvl in abstract.iter(W + "lvl")}
+            link = abstract.find(W + "numStyleLink")
+            if link is not None and link.get(W + "val"):
+                self.links[abstract.get(W + "abstractNumId")] = link.get(W + "val")
         for num in root.iter(W + "num"):
             ref = num.find(W + "abstractNumId")
             overrides: dict[int, dict] = {}
