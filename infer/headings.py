@@ -23,7 +23,8 @@ _HEADING_PATTERNS = (
 
 # After `一、`, a numeral that counts something (一、二季度 = "the first and second quarters",
 # 三、四月份, 二、三产业) makes the line a sentence, not a heading.
-_NUMERAL_RANGE = re.compile(rf"[{_NUM}]+、?[{_NUM}]*(?:季度|月份?|产业?|年级|个月|次|批|期|轮|类|级|号|线|孩)")
+_NUMERAL_RANGE = re.compile(rf"[{_NUM}]+、?[{_NUM}]*(?:季度|月份?|产业?|年级|个月|次|批|期|轮|类|级|号|线|孩|等奖?|审|档|层|"
+                            r"阶段|标段|星|届|代|胎|伏|环|成)")
 _MARKER = re.compile(rf"(?:第|[（(])?([{_NUM}]+)(?:、|[）)]|部分|篇|章|节)")
 _DIGIT_OF = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0}
 # A heading out of sequence with its siblings is a sentence when its first sentence is this long.

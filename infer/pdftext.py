@@ -19,8 +19,10 @@ from .segment import heading_level
 NO_TEXT_LAYER = 4
 # Furniture sits in the top or bottom band of a page: this share of its height.
 _BAND = 0.12
-_PAGE_NUMBER = re.compile(r"^[—\-－–_\s]*(?:第\s*)?\d{1,4}\s*(?:页)?\s*(?:[/／]\s*(?:共\s*)?\d{1,4}\s*页?|共\s*\d{1,4}\s*页)?"
-                          r"[—\-－–_\s]*$")
+_PAGE_NUMBER = re.compile(r"^[—\-－–_·•\s]*(?:第\s*)?\d{1,4}\s*(?:页)?\s*(?:[/／]\s*(?:共\s*)?\d{1,4}\s*页?|共\s*\d{1,4}\s*页)?"
+                          r"[—\-－–_·•\s]*$|^\s*(?:page|p\.)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.I)
+# Characters of the Private Use Area: what a font without a real Unicode map often yields instead of (cid:…).
+_PRIVATE = re.compile("[\ue000-\uf8ff]")
 _CID = re.compile(r"\(cid:\d+\)")
 
 
@@ -53,14 +55,15 @@ def pdf_text(data: bytes) -> str:
             raise Refused(f"{len(pdf.pages):,} pages, over the limit of {MAX_PDF_PAGES:,}")
         for page in pdf.pages:
             lines = [{**line, "chars": None, "size": _size(line)}
-                     for line in page.dedupe_chars().extract_text_lines(return_chars=True) if line["text"].strip()]
+                     for line in page.dedupe_chars(tolerance=1.5).extract_text_lines(return_chars=True) if line["text"].strip()]
             pages.append((float(page.height), lines))
             if not lines and page.images:
                 imaged.append(len(pages))
             page.flush_cache()
     if not any(lines for _, lines in pages):
         raise NoTextLayer()
-    if sum(len(_CID.findall(line["text"])) for _, lines in pages for line in lines) > 3:
+    every = "".join(line["text"] for _, lines in pages for line in lines)
+    if len(_CID.findall(every)) > 3 or len(_PRIVATE.findall(every)) > max(3, 0.05 * len(every)):
         raise Refused("a font in this PDF has no Unicode map: its text comes out as glyph numbers (cid:…); "
                       "export the PDF again with embedded Unicode fonts, or print it and read it as a scan")
     if imaged:

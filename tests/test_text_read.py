@@ -173,3 +173,21 @@ def test_short_gbk_with_rare_characters_and_short_big5():
         assert decode_bytes(text.encode("gb18030"), "x") == text
     for text in ("法治政府建設年度報告", "二、存在的問題與不足。"):
         assert decode_bytes(text.encode("big5"), "x") == text
+
+
+def test_wrapped_text_with_indented_paragraphs_and_a_single_wrapped_line(tmp_path):
+    indented = tmp_path / "indented.txt"
+    indented.write_text("某镇2023年法治政府建设情况报告\n一、主要举措\n　　全年组织开展法治宣传进村入户活动36场次，发放宣传资料\n"
+                        "1.2万余份，覆盖全镇18个行政村\n　　建立服务站点，为群众提供法律咨询520余人次。\n", encoding="utf-8")
+    assert read_report(indented).splitlines() == [
+        "某镇2023年法治政府建设情况报告", "一、主要举措", "全年组织开展法治宣传进村入户活动36场次，发放宣传资料1.2万余份，覆盖全镇18个行政村",
+        "建立服务站点，为群众提供法律咨询520余人次。"]
+    single = tmp_path / "single.txt"
+    single.write_text("二、存在的不足\n部分村干部运用法治思维化解矛盾的能力不强，依法办事的意识\n有待提高。\n", encoding="utf-8")
+    assert read_report(single).splitlines() == ["二、存在的不足", "部分村干部运用法治思维化解矛盾的能力不强，依法办事的意识有待提高。"]
+
+
+def test_more_counts_that_open_like_headings():
+    text = "一、主要举措\n一、二等奖各评出5名，三等奖10名。\n三、四级公路新改建120公里。\n二、存在的不足\n执法力量薄弱。"
+    got = [(u.kind, u.text) for u in segment(text)]
+    assert [kind for kind, _ in got] == [HEADING, SENTENCE, SENTENCE, HEADING, SENTENCE]

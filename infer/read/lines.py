@@ -55,8 +55,10 @@ def width(line: str) -> int:
 def unwrap(text: str) -> str:
     """A text file hard-wrapped at a fixed width, its paragraphs joined back; other text unchanged.
 
-    A file counts as wrapped when at least two lines that do not end a sentence run to
-    more than half the width of the widest line; such a line then continues on the next.
+    A file counts as wrapped when at least two lines that do not end a sentence run to more
+    than half the width of the widest line, or one runs to nine tenths of it; such a line
+    then continues on the next, unless the next is indented where paragraphs are (a file
+    that indents only the first lines of its paragraphs).
     """
     lines = text.split("\n")
     stripped = [line.strip() for line in lines]
@@ -64,10 +66,12 @@ def unwrap(text: str) -> str:
     widest = max(widths, default=0)
     if widest < 20:
         return text
+    indented = [bool(line) and line[:1] in " \t\u3000\xa0" for line in lines]
+    marks_paragraphs = 0 < sum(indented) < 0.8 * sum(1 for line in stripped if line)
     long_open = [i for i, line in enumerate(stripped[:-1])
-                 if line and widths[i] > widest // 2 and _continues(line, stripped[i + 1] or "。")
-                 and stripped[i + 1]]
-    if len(long_open) < 2:
+                 if line and stripped[i + 1] and widths[i] > widest // 2 and _continues(line, stripped[i + 1])
+                 and not (marks_paragraphs and indented[i + 1])]
+    if len(long_open) < 2 and not any(widths[i] >= 0.9 * widest and widest >= 40 for i in long_open):
         return text
     joined = set(long_open)
     out: list[str] = []
