@@ -90,7 +90,7 @@ def review_year(texts: Sequence[str], headings: Sequence[str], given: int | None
 
     `review` holds the texts under a review heading (回顾), whose years decide when nothing else does.
     """
-    opening = texts[:12]
+    opening = [_arabic_years(text) for text in texts[:12]]  # 二〇二三年度… → 2023年度…
     for text in opening:
         if match := _DELIVERED.match(text):
             return _year_number(match.group(1)) - 1
@@ -118,6 +118,13 @@ def review_year(texts: Sequence[str], headings: Sequence[str], given: int | None
         return max((y for y, n in named.items() if n >= 2), default=None)
     named = year_counts(texts)
     return max(named, key=lambda y: (named[y], -y)) if named else None
+
+
+_CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
+
+
+def _arabic_years(text: str) -> str:
+    return _CN_YEAR.sub(lambda m: str(_year_number(m.group())), text) if "年" in text else text
 
 
 def _year_number(written: str) -> int:

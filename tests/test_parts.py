@@ -77,3 +77,8 @@ def test_notes_name_a_report_without_year_or_parts():
     assert len(notes) == 2 and "no year" in notes[0] and "no parts" in notes[1]
     rows, _ = framed("某县2023年法治政府建设年度报告\n一、主要举措和成效\n全年发文5件。\n二、存在的不足\n力量薄弱。\n")
     assert frame_notes(rows) == [] and set(tops(rows).values()) == {YEAR_WORK, SHORTFALLS}
+
+
+def test_a_title_with_its_year_in_chinese_numerals():
+    rows, frame = framed("某县人民政府\n二〇二三年度法治政府建设情况报告\n一、主要举措和成效\n全年发文5件。\n")
+    assert frame.year == 2023
