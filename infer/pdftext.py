@@ -44,7 +44,8 @@ def pdf_text(data: bytes) -> str:
     (the first line of a paragraph in official documents), when it stops far short of the
     text block's right edge, when it is centred (a title), or when it stops short or ends
     with end punctuation and the next line, on this page or the next, opens with a heading
-    marker. Otherwise the next line continues it.
+    marker, or when the next line is set in another size or face (a title, a heading).
+    Otherwise the next line continues it.
     """
     import pdfplumber
 
@@ -54,7 +55,7 @@ def pdf_text(data: bytes) -> str:
         if len(pdf.pages) > MAX_PDF_PAGES:
             raise Refused(f"{len(pdf.pages):,} pages, over the limit of {MAX_PDF_PAGES:,}")
         for page in pdf.pages:
-            lines = [{**line, "chars": None, "size": _size(line)}
+            lines = [{**line, "chars": None, "size": _size(line), "font": _font(line)}
                      for line in page.dedupe_chars(tolerance=1.5).extract_text_lines(return_chars=True) if line["text"].strip()]
             pages.append((float(page.height), lines))
             if not lines and page.images:
@@ -77,6 +78,12 @@ def pdf_text(data: bytes) -> str:
 def _size(line: dict) -> float:
     sizes = [c.get("size", 0) for c in line["chars"]]
     return round(max(sizes, default=10), 1)
+
+
+def _font(line: dict) -> str:
+    """The font most of the line is set in (official documents set titles, headings and body in different faces)."""
+    fonts = Counter(c.get("fontname", "") for c in line["chars"] if not c["text"].isascii())
+    return fonts.most_common(1)[0][0] if fonts else ""
 
 
 def _furniture_key(line: dict) -> str:
@@ -123,7 +130,8 @@ def _paragraphs(pages: list[list[dict]]) -> str:
             break
         indented = following["x0"] > left + width
         # a title or heading in its own size (OCR boxes vary by a pixel or two: a share of the size)
-        resized = abs(following["size"] - line["size"]) > max(0.5, 0.12 * line["size"])
+        resized = abs(following["size"] - line["size"]) > max(0.5, 0.12 * line["size"]) or \
+            (line.get("font") and following.get("font") and line["font"] != following["font"])
         closes = text[-1] in "。！？；：:!?;"
         heading = opens and short and heading_level(text) is not None
         heading_next = heading_level(following["text"].strip()) is not None

@@ -107,3 +107,19 @@ def test_font_without_unicode_map_is_one_clear_error(tmp_path):
     path.write_bytes(data.replace(b"/UniGB-UCS2-H", b"/Identity-H  "))
     with pytest.raises(InputError, match=r"no Unicode map.*\(cid:…\)"):
         read_report(path)
+
+
+def test_a_title_in_its_own_face_reaching_the_margin_stays_apart(tmp_path):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    pdfmetrics.registerFont(UnicodeCIDFont("HeiseiMin-W3"))  # another face, same size
+    c = _canvas(tmp_path / "face.pdf")
+    title = "某市人民政府二〇二三年度法治政府工作報告全文某市人民政府二〇二三年度"  # characters both faces carry, to the edge
+    c.setFont("HeiseiMin-W3", 14.5)
+    c.drawString(LEFT, 760, title)
+    _draw(c, LEFT, 730, "一、主要举措和成效", size=14.5)
+    _draw(c, LEFT + 29, 710, "全年制定行政规范性文件5件，均经过合法性审核。", size=14.5)
+    c.save()
+    got = [u.text for u in segment(read_report(tmp_path / "face.pdf")) if u.kind != META]
+    assert got[:2] == [title, "一、主要举措和成效"]
