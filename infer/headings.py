@@ -29,6 +29,7 @@ _MARKER = re.compile(rf"(?:第|[（(])?([{_NUM}]+)(?:、|[）)]|部分|篇|章|�
 _DIGIT_OF = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0}
 # A heading out of sequence with its siblings is a sentence when its first sentence is this long.
 _OUT_OF_SEQUENCE_CHARS = 30
+_HEADING_CHARS = 60  # headings of the corpus that end with 。 have at most 54 characters
 
 # A part's title on a line of its own, without a number (2024年工作回顾, “十五五”时期主要目标任务, 名词解释):
 # a first-level heading.
@@ -84,11 +85,14 @@ def reads_as_heading(line: str, first_sentence: str, level: int, previous: int |
     """Whether a line that opens with a heading marker is a heading, given the last number of its level.
 
     `一、二季度…` and `三、四月份…` open with a count, not a heading's title; a number out of
-    sequence with its siblings (三、 after 一、) opening a long sentence is a sentence too.
+    sequence with its siblings (三、 after 一、) opening a long sentence is a sentence too, and so
+    is any numbered line that opens with a full sentence longer than a heading ever is.
     """
     marker = _MARKER.match(line)
     if marker is None:
         return True
+    if len(first_sentence) > _HEADING_CHARS and first_sentence[-1:] in "。！？!?":
+        return False
     if level >= 1 and _NUMERAL_RANGE.match(line, marker.end()):
         return False
     number = chinese_number(marker.group(1))

@@ -191,3 +191,9 @@ def test_more_counts_that_open_like_headings():
     text = "一、主要举措\n一、二等奖各评出5名，三等奖10名。\n三、四级公路新改建120公里。\n二、存在的不足\n执法力量薄弱。"
     got = [(u.kind, u.text) for u in segment(text)]
     assert [kind for kind, _ in got] == [HEADING, SENTENCE, SENTENCE, HEADING, SENTENCE]
+
+
+def test_a_numbered_line_that_opens_with_a_long_sentence_is_a_sentence():
+    long = "二、全年共办理行政复议案件156件，纠错率12%，行政机关负责人出庭应诉率达到100%，同比提高5个百分点，行政争议实质性化解率明显提升。"
+    units = segment("一、主要举措\n" + long + "\n（一）深入学习宣传贯彻习近平总书记重要讲话重要指示精神，深入贯彻落实党的二十大关于法治建设重大部署的情况以及贯彻落实措施\n")
+    assert [u.kind for u in units] == [HEADING, SENTENCE, HEADING]
