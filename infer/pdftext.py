@@ -112,8 +112,9 @@ def _paragraphs(pages: list[list[dict]]) -> str:
     flat = [line for lines in pages for line in lines]
     if not flat:
         return ""
-    # The text block is the same on every page: its edges from all pages, so a page of two lines measures right.
-    left, right = min(line["x0"] for line in flat), max(line["x1"] for line in flat)
+    # The text block is the same on every page: its edges from all pages, so a page of two lines measures right;
+    # the edges most lines share, so that one wide table or hanging line does not move them.
+    left, right = _edge([line["x0"] for line in flat], min), _edge([line["x1"] for line in flat], max)
     paragraphs: list[str] = []
     current = ""
     for k, line in enumerate(flat):
@@ -142,6 +143,16 @@ def _paragraphs(pages: list[list[dict]]) -> str:
     if current:
         paragraphs.append(current)
     return "\n".join(paragraphs)
+
+
+def _edge(values: list[float], extreme) -> float:
+    """The position most lines share (to 2 pt), or the extreme one when no two lines share one."""
+    counts = Counter(round(v / 2) for v in values)
+    key, seen = counts.most_common(1)[0]
+    if seen < 2:
+        return extreme(values)
+    near = [v for v in values if round(v / 2) == key]
+    return extreme(near)
 
 
 def main() -> int:

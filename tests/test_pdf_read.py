@@ -123,3 +123,16 @@ def test_a_title_in_its_own_face_reaching_the_margin_stays_apart(tmp_path):
     c.save()
     got = [u.text for u in segment(read_report(tmp_path / "face.pdf")) if u.kind != META]
     assert got[:2] == [title, "一、主要举措和成效"]
+
+
+def test_one_line_outside_the_text_block_does_not_move_its_edges(tmp_path):
+    c = _canvas(tmp_path / "wide.pdf")
+    text = ("全年办理行政复议案件156件，纠错率12%，行政机关负责人出庭应诉率达到100%，行政争议实质性化解取得明显成效，"
+            "群众满意度持续提高，行政复议化解行政争议的主渠道作用进一步发挥，复议决定履行率和应诉工作规范化水平明显提升。")
+    rest, y = _paragraph(c, 760, text)
+    while rest:
+        rest, y = _paragraph(c, y, rest, first=False)
+    _draw(c, 30, y - 20, "附表：2023年行政复议和应诉案件统计表（单位：件）（数据来源：区司法局）（截至2023年12月31日）", size=10)
+    c.save()
+    got = [u.text for u in segment(read_report(tmp_path / "wide.pdf")) if u.kind != META]
+    assert got[0] == text
