@@ -197,3 +197,11 @@ def test_a_numbered_line_that_opens_with_a_long_sentence_is_a_sentence():
     long = "二、全年共办理行政复议案件156件，纠错率12%，行政机关负责人出庭应诉率达到100%，同比提高5个百分点，行政争议实质性化解率明显提升。"
     units = segment("一、主要举措\n" + long + "\n（一）深入学习宣传贯彻习近平总书记重要讲话重要指示精神，深入贯彻落实党的二十大关于法治建设重大部署的情况以及贯彻落实措施\n")
     assert [u.kind for u in units] == [HEADING, SENTENCE, HEADING]
+
+
+def test_utf16_with_byte_order_mark(tmp_path):
+    for encoding in ("utf-16-le", "utf-16-be"):
+        path = tmp_path / f"{encoding}.txt"
+        bom = b"\xff\xfe" if encoding.endswith("le") else b"\xfe\xff"
+        path.write_bytes(bom + "一、主要举措\n全年发文5件。".encode(encoding))
+        assert read_report(path).splitlines() == ["一、主要举措", "全年发文5件。"]

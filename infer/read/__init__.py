@@ -135,6 +135,8 @@ def decode_bytes(data: bytes, source: str | Path) -> str:
         raise InputError(source, "binary file, not text")
     if data.startswith(b"\xef\xbb\xbf"):
         return _strict(data[3:], "utf-8", source)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Notepad's "Unicode": UTF-16 with its byte-order mark
+        return _strict(data, "utf-16", source)
     # Strict decodings first: a detector guesses poorly on a few dozen bytes (Shift-JIS, Korean).
     try:
         return data.decode("utf-8")
