@@ -64,14 +64,21 @@ def pdf_text(data: bytes) -> str:
     if not any(lines for _, lines in pages):
         raise NoTextLayer()
     every = "".join(line["text"] for _, lines in pages for line in lines)
-    if len(_CID.findall(every)) > 3 or len(_PRIVATE.findall(every)) > max(3, 0.05 * len(every)):
+    unmapped = len(_CID.findall(every))
+    if unmapped > max(3, 0.05 * (len(_CID.sub("", every)) + unmapped)) or \
+            len(_PRIVATE.findall(every)) > max(3, 0.05 * len(every)):
         raise Refused("a font in this PDF has no Unicode map: its text comes out as glyph numbers (cid:…); "
                       "export the PDF again with embedded Unicode fonts, or print it and read it as a scan")
     if imaged:
         shown = ", ".join(map(str, imaged[:10])) + ("…" if len(imaged) > 10 else "")
         print(f"note: {len(imaged)} of {len(pages)} pages are images without text (scanned?) and were not read: "
               f"page {shown}", file=sys.stderr)
-    body = _without_furniture(pages)
+    if unmapped:  # a few glyphs (bullets, symbols) of a font without a map: glyph numbers are no text
+        print(f"note: {unmapped} glyphs of a font without a Unicode map (bullets, symbols) were left out", file=sys.stderr)
+        for _, lines in pages:
+            for line in lines:
+                line["text"] = _CID.sub("", line["text"])
+    body = _without_furniture([(height, [line for line in lines if line["text"].strip()]) for height, lines in pages])
     return _paragraphs(body)
 
 

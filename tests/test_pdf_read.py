@@ -136,3 +136,20 @@ def test_one_line_outside_the_text_block_does_not_move_its_edges(tmp_path):
     c.save()
     got = [u.text for u in segment(read_report(tmp_path / "wide.pdf")) if u.kind != META]
     assert got[0] == text
+
+
+def test_a_few_unmapped_glyphs_are_left_out_with_a_note(tmp_path):
+    from infer.read import read_text
+
+    c = _canvas(tmp_path / "few.pdf")
+    for row in range(20):
+        c.setFont("Helvetica", 11)
+        c.drawString(LEFT + 20, 760 - 20 * row, f"Line {row}: the administrative review office handled {row * 7} cases.")
+        c.setFont(FONT, 11)
+        c.drawString(LEFT, 760 - 20 * row, "龥")  # a glyph of a CJK font that will lose its map (CID 40869: none)
+    c.save()
+    path = tmp_path / "few.pdf"
+    path.write_bytes(path.read_bytes().replace(b"/UniGB-UCS2-H", b"/Identity-H  "))
+    text, notes = read_text(path.read_bytes(), str(path), ".pdf")
+    assert "(cid:" not in text and "administrative review office handled 133 cases" in text
+    assert notes == ["20 glyphs of a font without a Unicode map (bullets, symbols) were left out"]

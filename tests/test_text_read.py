@@ -205,3 +205,10 @@ def test_utf16_with_byte_order_mark(tmp_path):
         bom = b"\xff\xfe" if encoding.endswith("le") else b"\xfe\xff"
         path.write_bytes(bom + "一、主要举措\n全年发文5件。".encode(encoding))
         assert read_report(path).splitlines() == ["一、主要举措", "全年发文5件。"]
+
+
+def test_br_inside_a_table_cell_keeps_figures_apart(tmp_path):
+    page = tmp_path / "cells.html"
+    page.write_text("<html><body><div class='c'><p>全年案件数量如下表。</p><table><tr><td>行政复议<br>收案</td><td>156<br>178</td>"
+                    "</tr></table></div></body></html>", encoding="utf-8")
+    assert "行政复议 收案 156 178" in read_report(page).splitlines()

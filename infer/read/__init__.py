@@ -105,7 +105,7 @@ def read_text(data: bytes, name: str, suffix: str, path: str | Path | None = Non
         text = html_to_text(decode_bytes(data, name), name, notes)
     elif suffix == ".docx":
         text = docx_to_text(data, name, notes)
-    elif suffix in OFFICE_SUFFIXES and data.startswith(b"PK") and b"word/document.xml" in data[:65536]:
+    elif suffix in OFFICE_SUFFIXES and data.startswith(b"PK") and _is_docx(data):
         text = docx_to_text(data, name, notes)  # a .docx under an old name
     elif suffix in OFFICE_SUFFIXES and data.lstrip()[:1] == b"<":
         text = html_to_text(decode_bytes(data, name), name, notes)  # Word's "web page" saved as .doc
@@ -114,6 +114,17 @@ def read_text(data: bytes, name: str, suffix: str, path: str | Path | None = Non
     else:
         text = pdf_to_text(Path(path) if path is not None else None, data, name, notes)
     return _check_text(text, name), notes
+
+
+def _is_docx(data: bytes) -> bool:
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return False
 
 
 def _check_text(text: str, source: str | Path) -> str:

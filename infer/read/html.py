@@ -197,8 +197,8 @@ def _flatten(body, excluded: set[int], depth: dict[int, int], skipped_strings, w
             if id(node) in excluded:
                 continue
             close_to(depth[id(node)])
-            if node.name == "br":
-                pieces.append(SOFT)
+            if node.name == "br":  # in a table cell, a space: 156<br>178 are two figures
+                pieces.append(" " if open_cells else SOFT)
             elif node.name in _CELLS:
                 pieces.append(" ")
                 if weight.get(id(node), 0) <= LAYOUT_CELL_CHARS:
