@@ -85,7 +85,9 @@ def test_document_read_as_accepted(tmp_path):
     field = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGE </w:instrText></w:r>'
              '<w:r><w:fldChar w:fldCharType="separate"/></w:r>' + run("12") + '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
     control = '<w:sdt><w:sdtPr/><w:sdtContent>' + run("某区司法局") + "</w:sdtContent></w:sdt>"
-    block_control = '<w:sdt><w:sdtPr/><w:sdtContent>' + para("控件中的段落。") + "</w:sdtContent></w:sdt>"
+    block_control = ('<w:sdt><w:sdtPr/><w:sdtContent>' + para("控件中的段落。") + "</w:sdtContent></w:sdt>"
+                     '<w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent>' + para("单击或点击此处输入文字。")
+                     + "</w:sdtContent></w:sdt>")
     moved_from = '<w:moveFrom w:id="5" w:author="a">' + run("搬走的话。") + "</w:moveFrom>"
     moved_to = '<w:moveTo w:id="6" w:author="a">' + run("搬走的话。") + "</w:moveTo>"
     merged_mark = ('<w:p><w:pPr><w:rPr><w:del w:id="7" w:author="a"/></w:rPr></w:pPr>' + run("被删去段落标记的一段，")

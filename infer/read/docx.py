@@ -83,6 +83,8 @@ def _block(container, numbering: Numbering, lines: list[str]) -> None:
             _table(child, numbering, lines)
         elif tag in (W + "sdt", W + "customXml", W + "ins", W + "moveTo", W + "smartTag"):
             content = child.find(W + "sdtContent") if tag == W + "sdt" else child
+            if tag == W + "sdt" and _placeholder(child):
+                continue
             if content is not None:
                 _block(content, numbering, lines)
         elif tag == _MC + "AlternateContent":
@@ -111,6 +113,12 @@ def _unread(body, data: bytes, text: str) -> str | None:
                     first = first or next((t for t in notes_text if t.strip()), "")
                     where.append(part.split("/")[1].replace(".xml", ""))
     return loss_note(count(text), lost, " and ".join(where), first) if where else None
+
+
+def _placeholder(sdt) -> bool:
+    """A content control still showing its prompt ("单击或点击此处输入文字"), not text of the report."""
+    props = sdt.find(W + "sdtPr")
+    return props is not None and props.find(W + "showingPlcHdr") is not None
 
 
 def _mark_deleted(paragraph) -> bool:
@@ -148,6 +156,8 @@ def _runs(element, pieces: list[str], boxes: list[str], numbering: Numbering) ->
         elif tag == _MC + "AlternateContent":
             choice = child.find(_MC + "Choice")
             _runs(choice if choice is not None else child, pieces, boxes, numbering)
+        elif tag == W + "sdt" and _placeholder(child):
+            continue
         else:
             _runs(child, pieces, boxes, numbering)
 
