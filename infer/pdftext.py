@@ -143,8 +143,9 @@ def _paragraphs(pages: list[list[dict]]) -> str:
         closes = text[-1] in "。！？；：:!?;"
         heading = opens and short and heading_level(text) is not None
         heading_next = heading_level(following["text"].strip()) is not None
+        # a paragraph's only line that stops without punctuation before a heading is a title
         if indented or very_short or centred or resized or heading or (short and closes) or \
-                ((short or closes) and heading_next):
+                ((short or closes or opens) and heading_next):
             paragraphs.append(current)
             current = ""
     if current:

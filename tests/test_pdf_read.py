@@ -153,3 +153,15 @@ def test_a_few_unmapped_glyphs_are_left_out_with_a_note(tmp_path):
     text, notes = read_text(path.read_bytes(), str(path), ".pdf")
     assert "(cid:" not in text and "administrative review office handled 133 cases" in text
     assert notes == ["20 glyphs of a font without a Unicode map (bullets, symbols) were left out"]
+
+
+def test_a_title_in_the_body_face_and_size_reaching_the_margin_stays_apart(tmp_path):
+    c = _canvas(tmp_path / "same.pdf")
+    title = "某某自治州某某县人民政府关于2023年度法治政府建设情况的报告全文（公开版本）"
+    _draw(c, LEFT, 760, title)
+    _draw(c, LEFT, 740, "一、主要举措和成效")
+    _draw(c, LEFT + 2 * SIZE, 720, "全年制定行政规范性文件5件，均经过合法性审核，备案审查率达到百分之百，规范")
+    _draw(c, LEFT, 700, "性文件管理水平不断提升。")
+    c.save()
+    got = [u.text for u in segment(read_report(tmp_path / "same.pdf")) if u.kind != META]
+    assert got == [title, "一、主要举措和成效", "全年制定行政规范性文件5件，均经过合法性审核，备案审查率达到百分之百，规范性文件管理水平不断提升。"]
