@@ -212,3 +212,11 @@ def test_br_inside_a_table_cell_keeps_figures_apart(tmp_path):
     page.write_text("<html><body><div class='c'><p>全年案件数量如下表。</p><table><tr><td>行政复议<br>收案</td><td>156<br>178</td>"
                     "</tr></table></div></body></html>", encoding="utf-8")
     assert "行政复议 收案 156 178" in read_report(page).splitlines()
+
+
+def test_numbered_items_after_br_keep_their_lines(tmp_path):
+    page = tmp_path / "items.html"
+    page.write_text("<html><body><div class='c'><p>一、主要举措<br>1.加强组织领导<br>2.完善制度体系<br>（3）强化监督。<br>"
+                    "覆盖全镇18个行政村，发放资料<br>1.2万余份。</p></div></body></html>", encoding="utf-8")
+    assert read_report(page).splitlines() == ["一、主要举措", "1.加强组织领导", "2.完善制度体系", "（3）强化监督。",
+                                              "覆盖全镇18个行政村，发放资料1.2万余份。"]

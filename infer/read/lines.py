@@ -7,6 +7,8 @@ page furniture: a title, `一、…` or `索引号：…` keeps its own line.
 
 from __future__ import annotations
 
+import re
+
 from ..segment import heading_level, is_meta, is_part_title
 
 _ENDS = frozenset("。！？；：!?;:")
@@ -43,8 +45,13 @@ def join_soft_breaks(text: str, soft: str) -> str:
     return "\n".join(out)
 
 
+# A numbered item opens its own line: 1. / 2、 / （3） / ④ / 一是 (but 1.2万 continues a number).
+_ITEM = re.compile(r"\d{1,2}[.．、](?!\d)|[（(]\d{1,2}[）)]|[\u2460-\u2473]|[一二三四五六七八九十]是")
+
+
 def _continues(line: str, following: str) -> bool:
-    return not ends_line(line) and not _keeps_own_line(line) and not _keeps_own_line(following)
+    return not ends_line(line) and not _keeps_own_line(line) and not _keeps_own_line(following) \
+        and not _ITEM.match(following)
 
 
 def width(line: str) -> int:
