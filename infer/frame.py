@@ -3,7 +3,7 @@
 The model is given years relative to the reviewed year (本年, 上年, 下年, 前2年…) instead of
 raw numbers, so that "2025" never means "plan" by itself, and the prescribed part that a
 unit's first-level heading opens (the year's work, shortfalls, next year…), so that the
-report's structure, not its vocabulary, says where a sentence stands.
+report's structure, not its vocabulary, says where a sentence stands (the parts: infer.parts).
 
 Annual rule-of-law reports review the year of their title ("2023年度法治政府建设情况报告");
 a government work report is delivered in year Y and reviews Y-1, so its "今年" is the year
@@ -17,40 +17,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .parts import (ANNEX, ANNUAL, FIVE_YEAR, LEADERS, NEXT_YEAR, OTHER_MATTERS, PART_WORDS, PARTS,  # noqa: F401
+                    PREAMBLE, SHORTFALLS, TARGETS, UNKNOWN, WORK_REPORT, YEAR_WORK, assign_parts, frame_notes, part_of)
 from .segment import is_part_heading, split_chain
-
-ANNUAL = "annual report"
-WORK_REPORT = "work report"
-
-# Parts: (name in outputs, words the model reads).
-PREAMBLE = "preamble"
-YEAR_WORK = "year's work"
-LEADERS = "leaders' duty"
-SHORTFALLS = "shortfalls"
-TARGETS = "targets"
-NEXT_YEAR = "next year"
-OTHER_MATTERS = "other matters"
-UNKNOWN = "unknown"
-PART_WORDS = {
-    PREAMBLE: "报告开头", YEAR_WORK: "本年工作", LEADERS: "负责人履职", SHORTFALLS: "存在不足",
-    TARGETS: "下年目标部署", NEXT_YEAR: "下年安排", OTHER_MATTERS: "其他事项", UNKNOWN: "未知部分",
-}
-PARTS = tuple(PART_WORDS)
-
-# First match wins; headings are matched after their years are made relative.
-_PART_RULES = (
-    (SHORTFALLS, re.compile(r"不足|问题|短板|差距|薄弱")),
-    (LEADERS, re.compile(r"第一责任人|主要负责人|负责人履行|负责同志")),
-    (OTHER_MATTERS, re.compile(r"其他|其它")),
-    (YEAR_WORK, re.compile(r"回顾|总结")),
-    (TARGETS, re.compile(r"总体要求|总体部署|预期目标|政策取向|指导思想|目标任务|主要目标")),
-    (NEXT_YEAR, re.compile(r"下年|安排|打算|计划|思路|下一步|下一阶段|明年|今后|主要任务|重点工作|工作任务|建议|展望")),
-    (YEAR_WORK, re.compile(r"本年|工作情况|主要工作|举措|成效|推进情况|开展情况|成绩|进展|建设情况|落实情况")),
-)
 
 _Y = r"(?:19|20)\d{2}"
 YEAR = re.compile(rf"(?<![\d.．])({_Y})(?=\s*(?:年|[—–\-~～至到]\s*{_Y}\s*年))")
-_DELIVERED = re.compile(rf"^[—\-－–\s]*({_Y})年\d{{1,2}}月\d{{1,2}}日在.{{0,40}}(?:人民代表大会|人代会)")
+_CN_Y = "[〇零一二三四五六七八九]{4}"
+_DELIVERED = re.compile(rf"^[—\-－–\s]*({_Y}|{_CN_Y})年(?:\d{{1,2}}|[一二三四五六七八九十]{{1,3}})月(?:\d{{1,2}}|[一二三四五六七八九十]{{1,3}})日"
+                        r"在.{0,40}(?:人民代表大会|人代会)")
+_DATED_WORK_TITLE = re.compile(rf"^\s*({_Y})年.{{0,16}}政府工作报告\s*$")
 _TITLE = re.compile(rf"(?<![—–\-~～至到\d])({_Y})\s*年度?[^。；]{{0,40}}?(?:法治政府|法治建设|依法行政|法治)[^。；]{{0,24}}(?:报告|总结)")
 _REVIEW_HEADING = re.compile(rf"({_Y})年(?:度)?(?:和今年以来)?(?:国内)?(?:工作回顾|工作情况|主要工作|工作总结|"
                              r"(?:推进)?法治政府建设(?:的)?(?:主要)?(?:举措|情况|工作|成效))")
@@ -82,9 +58,12 @@ def review_year(texts: Sequence[str], headings: Sequence[str], given: int | None
 
     `review` holds the texts under a review heading (回顾), whose years decide when nothing else does.
     """
-    opening = texts[:12]
+    opening = [_arabic_years(text) for text in texts[:12]]  # 二〇二三年度… → 2023年度…
     for text in opening:
         if match := _DELIVERED.match(text):
+            return _year_number(match.group(1)) - 1
+    for text in opening[:3]:  # "2026年甘肃省政府工作报告": the year it is delivered
+        if match := _DATED_WORK_TITLE.match(text):
             return int(match.group(1)) - 1
     for text in opening:
         if len(text) <= 80 and "。" not in text[:-1] and (match := _TITLE.search(text)):
@@ -109,6 +88,18 @@ def review_year(texts: Sequence[str], headings: Sequence[str], given: int | None
     return max(named, key=lambda y: (named[y], -y)) if named else None
 
 
+_CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
+
+
+def _arabic_years(text: str) -> str:
+    return _CN_YEAR.sub(lambda m: str(_year_number(m.group())), text) if "年" in text else text
+
+
+def _year_number(written: str) -> int:
+    """2025 or 二〇二五 → 2025."""
+    return int(written.translate(str.maketrans("〇零一二三四五六七八九", "00123456789")))
+
+
 def _offset_word(offset: int) -> str:
     return {0: "本", 1: "下", -1: "上"}.get(offset) or (f"前{-offset}" if offset < 0 else f"后{offset}")
 
@@ -125,38 +116,6 @@ def relative_years(text: str, year: int | None, kind: str = ANNUAL) -> str:
     text = YEAR.sub(lambda m: _offset_word(int(m.group(1)) - year), text)
     words = _WORDS[kind]
     return _WORD.sub(lambda m: words.get(m.group(), m.group()), text)
-
-
-def part_of(heading: str) -> str:
-    """The prescribed part a first-level heading opens (headings with relative years), or UNKNOWN."""
-    for part, pattern in _PART_RULES:
-        if pattern.search(heading):
-            return part
-    return UNKNOWN
-
-
-def assign_parts(tops: Sequence[str]) -> dict[str, str]:
-    """Parts for a report's first-level headings in order; unknown ones are placed by their neighbours.
-
-    An unknown heading after the targets or next-year part continues it (the task parts of a
-    work report: "三、把改革开放扎实推向纵深"); an unknown heading before any known part or
-    after the year's work, in a report that later names its shortfalls or next year, is the
-    year's work (topical headings of a rule-of-law report). Other unknown headings stay
-    unknown: the model reads their text.
-    """
-    parts = [part_of(top) for top in tops]
-    known = [(i, p) for i, p in enumerate(parts) if p != UNKNOWN]
-    result = {}
-    for i, (top, part) in enumerate(zip(tops, parts)):
-        if part == UNKNOWN:
-            before = [p for j, p in known if j < i]
-            after = [p for j, p in known if j > i]
-            if before and before[-1] in (TARGETS, NEXT_YEAR):
-                part = NEXT_YEAR
-            elif (not before or before[-1] == YEAR_WORK) and set(after) & {SHORTFALLS, NEXT_YEAR, TARGETS, LEADERS}:
-                part = YEAR_WORK
-        result.setdefault(top, part)
-    return result
 
 
 def frame_rows(rows: list[dict], given_year: int | None = None) -> Frame:
@@ -176,7 +135,12 @@ def frame_rows(rows: list[dict], given_year: int | None = None) -> Frame:
     headings = [*tops_in_order, *(h for row in rows for h in split_chain(row.get("heading"))[1:2])]
     review = [row["text"] for row in rows if "回顾" in (split_chain(row.get("heading")) or [""])[0]]
     year = review_year(texts, headings, given_year, review)
-    parts = assign_parts([relative_years(top, year, kind) for top in tops_in_order])
+    def under(top: str) -> list[str]:  # the texts of a part, years made relative (read only for themed parts)
+        return [relative_years(row["text"], year, kind) for row in rows
+                if relative_years((split_chain(row.get("heading")) or [""])[0], year, kind) == top]
+
+    plan_starts = year is not None and kind == WORK_REPORT and (year + 1) % 5 == 1  # 2021, 2026: a plan's first year
+    parts = assign_parts([relative_years(top, year, kind) for top in tops_in_order], kind, under, plan_starts)
     by_top = {top: parts[relative_years(top, year, kind)] for top in tops_in_order}
     body = next((r["body"] for r in rows if isinstance(r.get("body"), str) and r["body"]), "") or report_body(texts)
     for row in rows:

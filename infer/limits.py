@@ -20,3 +20,7 @@ MODEL_UNIT_CHARS = 400  # characters of one unit the model reads (cut before tok
 MAX_JSON_LINE_CHARS = 1_000_000  # one line of a JSONL input
 MAX_JSONL_ROWS = 200_000  # rows of one JSONL file
 MAX_REPORT_NAME_CHARS = 1_000  # a report's name (path) in JSONL input or a Label Studio task
+OFFICE_SECONDS = 180  # LibreOffice converting one .doc/.wps/.rtf/.odt file to .docx
+OCR_SECONDS = 1_800  # OCR of one scanned PDF, all its pages (about 2 s a page on one core)
+MAX_OCR_PAGES = 300  # pages of a scanned PDF read by OCR
+OCR_MEMORY_BYTES = 3 * 2**30  # the OCR child process runs under this address-space limit

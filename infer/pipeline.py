@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import limits
 from .errors import InputError
-from .read import STDIN, STDIN_NAME, SUPPORTED_SUFFIXES, digest, read_source, report_text
+from .read import STDIN, STDIN_NAME, SUPPORTED_SUFFIXES, digest, read_source, read_text
 from .segment import HEADING, META, SENTENCE, heading_level, segment
 
 JSONL_SUFFIX = ".jsonl"
@@ -40,6 +40,7 @@ class Document:
     rows: list[dict]
     digest: str  # sha256 of the file's bytes (or of the rows, for JSONL), the key for resuming
     year: int | None = None  # a JSONL row's `year`, used when the report's text names none
+    notes: tuple[str, ...] = ()  # what of the source was not read, or how (infer.read.read_text): warnings
 
 
 @dataclass
@@ -102,8 +103,9 @@ def read_documents(path: Path) -> list[Document]:
     suffix = ".txt" if name == STDIN_NAME else path.suffix.lower()
     if suffix == JSONL_SUFFIX or (name == STDIN_NAME and looks_like_jsonl(data)):
         return jsonl_documents(data, name)
-    text = report_text(data, name, suffix, path)
-    return [Document(name, [{"report": name, **unit.to_dict()} for unit in segment(text)], digest(data))]
+    text, notes = read_text(data, name, suffix, path)
+    return [Document(name, [{"report": name, **unit.to_dict()} for unit in segment(text)], digest(data),
+                     notes=tuple(notes))]
 
 
 def iter_documents(paths: Iterable[str | Path], errors: list[InputError], inputs: Inputs | None = None

@@ -3,7 +3,8 @@
 Rules for Chinese official documents:
 - a sentence ends at 。！？；!?; (full- and half-width), never inside quotes or brackets;
   a line without end punctuation is one unit (cut at MAX_UNIT_CHARS if it runs on);
-- a line opening with 一、 / （一） / (一) / 第一部分 / 第一章 / 第一节 is a heading; when
+- a line opening with 一、 / （一） / (一) / 第一部分 / 第一章 / 第一节, or a part's title on a
+  line of its own (2024年工作回顾), is a heading when it reads as one (infer.headings); when
   text runs on after the heading's own first sentence on the same line, the heading is
   that first sentence and the rest is segmented as sentences under it;
 - numbered items (1. / （1） / 一是…) are not headings: they stay inside sentences;
@@ -22,6 +23,8 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
+from .headings import (chinese_number, heading_level, heading_number, is_annex_title,  # noqa: F401 (re-exported)
+                       is_part_heading, is_part_title, reads_as_heading)
 from .limits import MAX_UNIT_CHARS
 
 SENTENCE = "sentence"
@@ -30,6 +33,7 @@ META = "meta"
 HEADING_SEPARATOR = " > "
 
 TERMINATORS = frozenset("。！？；!?;")
+_FULL_STOPS = frozenset("。！？!?")
 _PAIRS = {"“": "”", "‘": "’", "《": "》", "（": "）", "(": ")", "【": "】", "「": "」", "『": "』", "〔": "〕", "[": "]", "〈": "〉"}
 _CLOSERS = frozenset(_PAIRS.values())
 _SPECIAL = re.compile("[" + re.escape("".join(TERMINATORS) + "".join(_PAIRS) + "".join(_CLOSERS) + '"') + "]")
@@ -52,18 +56,11 @@ def without_space(text: str) -> str:
     return SPACE.sub("", text)
 
 
-_NUM = "一二三四五六七八九十百零〇"
-# (level, pattern): a new heading closes every open heading of the same or a deeper level.
-_HEADING_PATTERNS = (
-    (0, re.compile(rf"第[{_NUM}]+(?:部分|篇)")),
-    (1, re.compile(rf"[{_NUM}]+、|第[{_NUM}]+章")),
-    (2, re.compile(rf"[（(][{_NUM}]+[）)]|第[{_NUM}]+节")),
-)
-
 _META_FIELDS = (
     "索引号", "发布单位", "发布机构", "发文机关", "内容分类", "主题分类", "组配分类", "体裁分类", "成文日期",
     "发布日期", "公开日期", "公开方式", "公开范围", "公开时限", "有效性", "文号", "发文字号", "来源", "信息来源",
     "浏览次数", "访问次数", "点击数", "日期", "时间", "发布时间", "责任编辑", "编辑", "作者", "字号", "分享到", "所属机构",
+    "主办单位", "承办单位", "网站标识码", "技术支持",
 )
 _FIELDS = "|".join(_META_FIELDS)
 _META_LINE = re.compile(
@@ -74,6 +71,7 @@ _META_LINE = re.compile(
     r"|^[>＞»]"
     r"|扫一扫在手机打开当前页|扫一扫在手机上查看|手机扫一扫|打印本页|关闭窗口|返回顶部|【\s*(?:打印|关闭|收藏|大|中|小)\s*】"
     r"|^\[\s*(?:打印|关闭)\s*\]"
+    r"|^【本文由OCR识别"  # infer.read.ocr's note on a scanned report
     r"|^(?:字体|字号|文字)?\s*[:：]?\s*[【\[（(]?\s*大\s*[】\]）)]?\s*[|/｜ ]?\s*[【\[（(]?\s*中\s*[】\]）)]?\s*[|/｜ ]?\s*[【\[（(]?\s*小\s*[】\]）)]?$"
     r"|^(?:网站地图|联系我们|相关链接|友情链接|无障碍浏览|政务微博|政务微信)$"
     r"|^[^，,。；;：:！？!?]{0,12}(?:网站|网站群)$"
@@ -94,19 +92,6 @@ class Unit:
         return asdict(self)
 
 
-def heading_level(line: str) -> int | None:
-    """The level of a heading line (0 = part, 1 = 一、, 2 = （一）), or None for other lines."""
-    for level, pattern in _HEADING_PATTERNS:
-        if pattern.match(line):
-            return level
-    return None
-
-
-def is_part_heading(text: str) -> bool:
-    """A first-level heading (一、… / 第一部分…): it names a part of the report, `other` in the guide."""
-    return heading_level(text) in (0, 1)
-
-
 def split_chain(heading: str | None) -> list[str]:
     """The headings of a chain, top first."""
     return [part for part in heading.split(HEADING_SEPARATOR) if part] if heading else []
@@ -124,6 +109,7 @@ def segment(text: str) -> list[Unit]:
     """Split a report's text into units; see the module docstring for the rules."""
     units: list[Unit] = []
     open_headings: list[tuple[int, str]] = []  # (level, heading text), top first
+    numbers: dict[int, int | None] = {}  # the number of the last heading at each level
 
     def add(kind: str, start: int, end: int) -> None:
         chain = join_chain(title for _, title in open_headings)
@@ -135,12 +121,24 @@ def segment(text: str) -> list[Unit]:
             add(META, line_start, line_end)
             continue
         level = heading_level(line)
+        if level is None and is_part_title(line):
+            # Under a numbered first-level heading, a part's title is a sub-heading (主要目标 inside
+            # 二、“十五五”时期…); annexes (名词解释, 附件) always stand at the top.
+            inside = any(lvl <= 1 and heading_number(title) is not None for lvl, title in open_headings)
+            level = 2 if inside and not is_annex_title(line) else 1
         if level is None:
             for start, end in split_sentences(text, line_start, line_end):
                 add(SENTENCE, start, end)
             continue
         pieces = split_sentences(text, line_start, line_end)
         head_start, head_end = pieces[0]
+        if not reads_as_heading(line, text[head_start:head_end], level, numbers.get(level)):
+            for start, end in pieces:
+                add(SENTENCE, start, end)
+            continue
+        numbers[level] = heading_number(line)
+        for deeper in [k for k in numbers if k > level]:
+            del numbers[deeper]
         while open_headings and open_headings[-1][0] >= level:
             open_headings.pop()
         add(HEADING, head_start, head_end)
@@ -175,6 +173,13 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
             continue
         k = bisect_right(starts, i) - 1
         if k >= 0 and intervals[k][0] < i < intervals[k][1]:
+            # 。” closing every open quote, with more text after it, ends the sentence: …依法行政。”全年…
+            j = i + 1
+            while j < end and text[j] in _CLOSERS or (j < end and text[j] == '"' and j == intervals[k][1]):
+                j += 1
+            if text[i] in _FULL_STOPS and j > i + 1 and j - 1 >= intervals[k][1] and j < end:
+                spans.append((begin, j))
+                begin = j
             continue
         while i + 1 < end and text[i + 1] in TERMINATORS:
             i += 1

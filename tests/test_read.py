@@ -161,13 +161,13 @@ def test_cli_reports_each_bad_file_and_goes_on(cli, tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_text("", encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    result = cli("segment", good, empty, tmp_path / "missing.txt", tmp_path / "x.doc", "--output", out)
+    result = cli("segment", good, empty, tmp_path / "missing.txt", tmp_path / "x.xls", "--output", out)
     assert result.exit_code == 2
     errors = [line for line in result.stderr.splitlines() if line]
     assert len(errors) == 3 and "Traceback" not in result.output
     assert any("empty.txt: empty file" in e for e in errors)
     assert any("missing.txt: no such file" in e for e in errors)
-    assert any("x.doc: unsupported file type" in e for e in errors)
+    assert any("x.xls: unsupported file type" in e for e in errors)
     import json
 
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]

@@ -118,14 +118,14 @@ def test_a_folder_skips_reportag_outputs_and_says_what_it_skipped(tmp_path, fake
     for path in SEEDS[:2]:
         (folder / path.name).write_bytes(path.read_bytes())
     (folder / "notes.md").write_text("x")
-    (folder / "old.doc").write_bytes(b"x")
+    (folder / "old.xls").write_bytes(b"x")
     first = run(tmp_path, fake_scorer, folder, output=str(folder / "tags.jsonl"))
     run(tmp_path, fake_scorer, folder, output=str(folder / "page.html"))
     run(tmp_path, fake_scorer, folder, output=str(folder / "table.txt"), format="table")
     code, out, err = run(tmp_path, fake_scorer, folder, format="jsonl", summary=True)
     counts = [sum(json.loads(line)["counts"].values()) for line in out.splitlines()]
     assert first[0] == 0 and code == 0 and len(counts) == 2
-    assert "skipped 5 files in folders: 3 reportag outputs" in err and ".md" in err and ".doc" in err
+    assert "skipped 5 files in folders: 3 reportag outputs" in err and ".md" in err and ".xls" in err
 
 
 def test_resume_finishes_a_killed_jsonl_run_without_duplicates(tmp_path, fake_scorer):
