@@ -13,8 +13,10 @@ from pathlib import Path
 
 from .errors import InputError
 from .labels import LABEL_NAMES
+from .files import probe_writable
 from .outputs import check_output, choose_format, open_stream
 from .pipeline import Document, Inputs, expand, iter_documents
+from .resume import run_settings
 
 PROGRESS_SECONDS = 5.0
 
@@ -132,14 +134,16 @@ def tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
     inputs = expand(options.paths)
     if line := inputs.skipped_line():
         err.write(f"reportag: {line}\n")
-    stream = open_stream(format, options.output, options.resume, out)
+    stream = open_stream(format, options.output, options.resume, out, run_settings(scorer.name, options))
+    if stream is None and options.output not in (None, "-"):
+        probe_writable(options.output)  # a forbidden or read-only place costs no tagging
     collected: list[dict] = []
     errors: list[InputError] = []
     progress = ProgressLine(len(inputs.files) if all(str(p) != "-" for p in inputs.files) else None,
                             options.quiet, err)
     try:
         for document in _documents(inputs, errors, err, stream):
-            if stream is not None and (document.digest, scorer.name) in stream.done:
+            if hasattr(stream, "is_done") and stream.is_done(document.report, document.digest):
                 progress.update(0, skipped=True)
                 continue
             from .tag import tag_document
@@ -147,7 +151,7 @@ def tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
             tagged = tag_document(document.rows, scorer, options.skip_structure, document.year)
             rows = finish_rows(tagged, document, scorer.name, options)
             if stream is not None and not options.summary:
-                stream.write(rows)
+                stream.write(rows, document.report, document.digest)
             if stream is None or options.summary:
                 collected.extend(rows)
             progress.update(len(tagged))

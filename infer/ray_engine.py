@@ -65,11 +65,21 @@ def tag_with_ray(options, model_dir: Path, err) -> int:
     except ImportError:
         raise InputError("--engine ray", "needs Ray: pip install 'reportag[ray]'") from None
     from .outputs import ParquetFolder
-    from .pipeline import expand
-    from .predict import read_settings
+    from .predict import model_version
+    from .resume import run_settings
 
-    read_settings(model_dir)  # a one-line error before Ray starts
-    folder = ParquetFolder(Path(options.output), options.resume)
+    version = model_version(model_dir)  # a one-line error before Ray starts
+
+    folder = ParquetFolder(Path(options.output), options.resume, run_settings(version, options))
+    try:
+        return _tag(ray, options, model_dir, version, folder, err)
+    finally:
+        folder.close()
+
+
+def _tag(ray, options, model_dir: Path, version: str, folder, err) -> int:
+    from .pipeline import expand
+
     inputs = expand(options.paths)
     if line := inputs.skipped_line():
         err.write(f"reportag: {line}\n")
@@ -86,7 +96,7 @@ def tag_with_ray(options, model_dir: Path, err) -> int:
     with _logs_aside(log, err) as console:
         temp = _start(options.address, cpus)
         try:
-            progress = _run(ray, options, model_dir, folder, files, workers, threads, cpus, console, log)
+            progress = _run(ray, options, model_dir, version, folder, files, workers, threads, cpus, console, log)
         finally:
             ray.shutdown()
             if temp:
@@ -128,8 +138,8 @@ def _logs_aside(log: Path, err):
         console.close()
 
 
-def _run(ray, options, model_dir: Path, folder, files: list[str], workers: int, threads: int, cpus: int, err,
-         log: Path):
+def _run(ray, options, model_dir: Path, version: str, folder, files: list[str], workers: int, threads: int,
+         cpus: int, err, log: Path):
     """Build and run the pipeline; return the progress counter."""
     from .engine import ProgressLine
 
@@ -145,7 +155,7 @@ def _run(ray, options, model_dir: Path, folder, files: list[str], workers: int, 
     dataset = ray.data.from_items([{"path": p} for p in files],
                                   override_num_blocks=max(1, min(len(files), len(files) // chunk + 1)))
     done_ref = ray.put(folder.done)
-    dataset = dataset.map_batches(read_reports, fn_kwargs={"done_ref": [done_ref], "model_version": model_dir.name},
+    dataset = dataset.map_batches(read_reports, fn_kwargs={"done_ref": [done_ref], "model_version": version},
                                   batch_size=chunk, num_cpus=READ_CPUS, batch_format="numpy")
     dataset = dataset.map_batches(scorer_class(str(model_dir), threads, passed),
                                   batch_size=chunk, num_cpus=actor_cpus, batch_format="numpy",
