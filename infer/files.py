@@ -132,7 +132,12 @@ class FolderLock:
         import fcntl
 
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(self.folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:  # never through a link: a planted .lock -> ~/.bashrc must not be opened for writing
+            self.fd = os.open(self.folder / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise InputError(self.folder / ".lock", "is a symlink: remove it (the lock is never a link)") from None
+            raise write_error(self.folder / ".lock", exc) from None
         deadline = time.monotonic() + self.timeout
         while True:
             try:
@@ -172,6 +177,8 @@ class OutputLock:
         try:
             self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise InputError(self.path, "is a symlink: remove it (the lock is never a link)") from None
             raise write_error(self.path, exc) from None
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -153,7 +153,8 @@ def test_a_changed_report_replaces_its_rows(tmp_path):
     for output in (str(target), dataset):
         run(folder, output=output)
     changed = folder / SEEDS[1].name
-    changed.write_text(changed.read_text(encoding="utf-8") + "\n下一步，我们将继续推进依法行政。\n", encoding="utf-8")
+    added = "\n下一步，我们将继续推进依法行政。\n"
+    changed.write_text(changed.read_text(encoding="utf-8") + added, encoding="utf-8")
     expected = tmp_path / "expected.jsonl"
     run(folder, output=str(expected))
     for output in (str(target), dataset):
