@@ -67,7 +67,7 @@ class ProgressLine:
         rate = self.units / elapsed
         text = f"tagging: {self.reports}" + (f"/{self.total}" if self.total else "") + \
             f" reports, {self.units:,} units, {rate:,.0f} units/s"
-        if self.total and self.reports:
+        if self.total and 0 < self.reports <= self.total:
             remaining = elapsed / self.reports * (self.total - self.reports)
             text += f", ETA {int(remaining // 60)}:{int(remaining % 60):02d}"
         if self.skipped:
@@ -139,8 +139,9 @@ def tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
         probe_writable(options.output)  # a forbidden or read-only place costs no tagging
     collected: list[dict] = []
     errors: list[InputError] = []
-    progress = ProgressLine(len(inputs.files) if all(str(p) != "-" for p in inputs.files) else None,
-                            options.quiet, err)
+    # a JSONL file may hold any number of reports: then the line counts reports without a total
+    countable = all(str(p) != "-" and p.suffix.lower() != ".jsonl" for p in inputs.files)
+    progress = ProgressLine(len(inputs.files) if countable else None, options.quiet, err)
     try:
         for document in _documents(inputs, errors, err, stream):
             if hasattr(stream, "is_done") and stream.is_done(document.report, document.digest):
