@@ -6,12 +6,15 @@ The local engine is this process; `engine="ray"` hands the same work to infer.ra
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, Stopped
 from .labels import LABEL_NAMES
 from .files import probe_writable
 from .outputs import check_output, choose_format, open_stream
@@ -114,11 +117,35 @@ def check_options(options: TagOptions) -> str:
     return format
 
 
+@contextmanager
+def sigterm_stops(source: str):
+    """While the block runs, SIGTERM raises Stopped (one line, exit 143): cleanup code runs, as for Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Stopped(source, "stopped by SIGTERM; a resumable output (JSONL, CSV, DIR/) keeps its whole reports: "
+                      "rerun with --resume to go on")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
     """Run `reportag tag`; return the exit code (2 when any input could not be read).
 
     `scorer` replaces the model found from options.model (tests pass one that needs no model).
+    Stopped (exit 143) when SIGTERM arrives.
     """
+    with sigterm_stops(options.output or "reportag tag"):
+        return _tag(options, out, err, scorer)
+
+
+def _tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
     from .locate import resolve_model
     from .predict import load_scorer
 

@@ -1,4 +1,4 @@
-"""The one error type for bad input (exit 2), and its kind for a fault writing an output (exit 1).
+"""The one error type for bad input (exit 2), and its kinds for a write fault (exit 1) and a stop (SIGTERM).
 
 Both name the file (or model, or task) and the problem, printed by the CLI as one line.
 """
@@ -25,6 +25,12 @@ class WriteError(InputError):
     """An output could not be written (disk full, read-only, no permission); the CLI exits 1."""
 
     exit_code = 1
+
+
+class Stopped(InputError):
+    """The run was stopped by a signal (SIGTERM); the CLI exits 128 + 15, as the signal would."""
+
+    exit_code = 143
 
 
 CAUSES = {errno.ENOSPC: "disk full (no space left on the device)", errno.EROFS: "read-only file system",

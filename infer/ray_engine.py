@@ -25,7 +25,7 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, Stopped
 from .ray_stages import make_sink, read_reports, scorer_class
 
 READ_CPUS = 0.5
@@ -83,6 +83,8 @@ def _tag(ray, options, model_dir: Path, version: str, folder, err) -> int:
     inputs = expand(options.paths)
     if line := inputs.skipped_line():
         err.write(f"reportag: {line}\n")
+    for error in inputs.errors:
+        err.write(f"reportag: error: {error}\n")
     files = [str(p) for p in inputs.files]
     if any(p == "-" for p in files):
         raise InputError("-", "--engine ray reads files, not standard input")
@@ -93,15 +95,25 @@ def _tag(ray, options, model_dir: Path, version: str, folder, err) -> int:
     threads = options.threads or 1
     started = time.monotonic()
     log = Path(tempfile.mkstemp(prefix="reportag-ray-", suffix=".log")[1])
-    with _logs_aside(log, err) as console:
-        temp = _start(options.address, cpus)
-        try:
-            progress = _run(ray, options, model_dir, version, folder, files, workers, threads, cpus, console, log)
-        finally:
-            ray.shutdown()
-            if temp:
-                shutil.rmtree(temp, ignore_errors=True)
-    log.unlink(missing_ok=True)
+    failed = True
+    try:
+        with _logs_aside(log, err) as console:
+            temp = None
+            try:
+                temp = _start(options.address, cpus)
+                progress = _run(ray, options, model_dir, version, folder, files, workers, threads, cpus, console,
+                                log)
+            finally:
+                ray.shutdown()
+                if temp:
+                    shutil.rmtree(temp, ignore_errors=True)
+        failed = False
+    except InputError as error:  # the log is named in a failed run's message; a stopped run leaves nothing
+        failed = not isinstance(error, Stopped)
+        raise
+    finally:
+        if not failed:
+            log.unlink(missing_ok=True)
     progress.stream = err
     progress.finish()
     already = len(folder.done)
@@ -112,7 +124,7 @@ def _tag(ray, options, model_dir: Path, version: str, folder, err) -> int:
         err.write(f"reportag: Ray ({workers} workers × {threads} threads) tagged {progress.reports} reports into "
                   f"{folder.folder} in {time.monotonic() - started:.1f} s" + (f"; {already} reports were there "
                   "already" if already else "") + "\n")
-    return 2 if errors else 0
+    return 2 if errors or inputs.errors else 0
 
 
 @contextmanager

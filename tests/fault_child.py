@@ -4,7 +4,8 @@ The parent sets the fault before exec: a file size limit (RLIMIT_FSIZE; Python i
 SIGXFSZ, so a write past it fails with EFBIG, as a full disk fails with ENOSPC), or, when
 the tests run as root, DAC capabilities dropped so that a chmod'ed folder really refuses.
 Usage: python tests/fault_child.py <reportag arguments>; prints `scored N reports` on
-stdout at exit, so a test sees whether tagging began.
+stdout at exit, so a test sees whether tagging began. With FAKE_BLOCK_AT=N the Nth report
+prints `blocked at report N` and waits, so a test can signal it at a known moment.
 """
 
 from __future__ import annotations
@@ -41,7 +42,16 @@ def main() -> None:
     import infer.locate
     import infer.predict
 
-    scorer = FakeScorer()
+    class Scorer(FakeScorer):
+        def score(self, rows, frame):  # with FAKE_BLOCK_AT=N, the Nth report waits for a signal
+            if len(self.calls) + 1 == int(os.environ.get("FAKE_BLOCK_AT", "0")):
+                print(f"blocked at report {len(self.calls) + 1}", flush=True)
+                import time
+
+                time.sleep(600)
+            return super().score(rows, frame)
+
+    scorer = Scorer()
     scorer.name = os.environ.get("FAKE_MODEL_VERSION", scorer.name)
     infer.locate.resolve_model = lambda model: Path(model or "fake")
     infer.predict.load_scorer = lambda *args, **kwargs: scorer

@@ -184,6 +184,23 @@ def test_one_writer_per_output(tmp_path):
         assert run(SEEDS[0], output=output, resume=True)[0] == 0
 
 
+def test_sigterm_is_one_line_and_the_output_resumes(tmp_path):
+    import signal
+
+    whole = tmp_path / "whole.jsonl"
+    run(*SEEDS[:4], output=str(whole))
+    target = tmp_path / "out.jsonl"
+    process = subprocess.Popen([sys.executable, str(CHILD), "tag", *map(str, SEEDS[:4]), "-o", str(target), "-q"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "FAKE_BLOCK_AT": "3"})
+    assert process.stdout.readline().strip() == "blocked at report 3"
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 143 and len(err.strip().splitlines()) == 1 and "stopped by SIGTERM" in err, err
+    assert run(*SEEDS[:4], output=str(target), resume=True)[0] == 0
+    assert target.read_bytes() == whole.read_bytes()
+
+
 # --- write faults ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
