@@ -14,7 +14,6 @@ in rows of another model or other options.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -188,20 +187,6 @@ def done_parts(folder: Path) -> dict[tuple[str, str], Path]:
         for key in set(zip(table.column("report").to_pylist(), table.column("report_hash").to_pylist())):
             parts[key] = path
     return parts
-
-
-def done_keys(folder: Path) -> set[tuple[str, str]]:
-    """The (report hash, model version) keys of the reports a Parquet dataset already holds."""
-    import pyarrow.parquet as pq
-
-    keys: set[tuple[str, str]] = set()
-    for path in sorted((folder / "tags").glob("*.parquet")):
-        try:
-            table = pq.read_table(path, columns=["report_hash", "model_version"])
-        except Exception:
-            continue
-        keys.update(zip(table.column("report_hash").to_pylist(), table.column("model_version").to_pylist()))
-    return keys
 
 
 def output_schema():
