@@ -67,6 +67,10 @@ class StreamFile:
         self.stale: list[tuple[int, int]] = []  # rows of reports whose bytes changed, removed at the end
         self.fields: list[str] | None = None
         self.end = 0
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise write_error(self.path, exc) from None
         self.lock = OutputLock(target.with_name(f".{target.name}.lock"), path)
         self.lock.__enter__()
         try:

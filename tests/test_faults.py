@@ -288,6 +288,11 @@ def test_dangling_links_count_and_a_reports_own_segments_are_not_tagged_twice(tm
     assert {json.loads(line)["report"] for line in out.splitlines()} == {str(report)}
 
 
+def test_a_streamed_output_into_a_new_folder(tmp_path):
+    target = tmp_path / "new" / "deeper" / "out.jsonl"
+    assert run(SEEDS[0], output=str(target))[0] == 0 and rows_of(target)
+
+
 def test_an_unknown_output_type_and_a_missing_path_are_refused(cli, tmp_path):
     result = cli("tag", SEEDS[0], "-o", tmp_path / "out.docx")
     assert result.exit_code == 2 and "unknown output type '.docx'" in result.output
