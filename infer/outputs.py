@@ -131,7 +131,7 @@ class ParquetFolder:
             self.lock.release()
             raise
         self.done = set(self.parts)
-        self.stale: list[Path] = []
+        self.stale: list[tuple[Path, str]] = []
 
     def _check_settings(self, run: dict, existing: bool) -> None:
         path = self.folder / self.SETTINGS
@@ -148,14 +148,14 @@ class ParquetFolder:
         mine = [key for key in self.parts if key[0] == report]
         if any(key[1] == digest for key in mine):
             return True
-        self.stale += [self.parts.pop(key) for key in mine]
+        self.stale += [(self.parts.pop(key), report) for key in mine]
         return False
 
     def write(self, rows: list[dict], report: str = "", digest: str = "") -> None:
         if rows:
             write_parquet(rows, self.folder / "tags" / f"part-{_key_of(report or rows[0]['report'], rows)}.parquet")
-        for path in self.stale:  # the new rows are in place: the changed report's old rows go
-            path.unlink(missing_ok=True)
+        for path, old in self.stale:  # the new rows are in place: the changed report's old rows go
+            _drop_report(path, old)
         self.stale.clear()
 
     def error(self, report: str, message: str) -> None:
@@ -165,6 +165,19 @@ class ParquetFolder:
         self.lock.release()
 
     abort = close
+
+
+def _drop_report(path: Path, report: str) -> None:
+    """Remove one report's rows from a dataset file (a Ray file holds several reports), atomically."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    kept = table.filter(pc.not_equal(table.column("report"), report))
+    if kept.num_rows:
+        write_table(kept, path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _key_of(report: str, rows: list[dict]) -> str:

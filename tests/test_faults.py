@@ -299,3 +299,28 @@ def test_an_unknown_output_type_and_a_missing_path_are_refused(cli, tmp_path):
     assert not (tmp_path / "out.docx").exists()
     missing = cli("segment", tmp_path / "no-such-report")
     assert missing.exit_code == 2 and "no-such-report: no such file" in missing.output
+
+
+def test_a_changed_report_in_a_file_of_several_reports_keeps_the_others(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for seed in SEEDS[:2]:
+        (folder / seed.name).write_bytes(seed.read_bytes())
+    dataset = tmp_path / "ds"
+    run(folder, output=f"{dataset}/")
+    parts = sorted((dataset / "tags").glob("*.parquet"))
+    merged = pa.concat_tables([pq.read_table(p) for p in parts])  # as a Ray block holds several reports
+    for part in parts:
+        part.unlink()
+    pq.write_table(merged, dataset / "tags" / "block-0.parquet")
+    changed = folder / SEEDS[0].name
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n我们将继续推进依法行政。\n", encoding="utf-8")
+    assert run(folder, output=f"{dataset}/", resume=True)[0] == 0
+    expected = tmp_path / "expected.jsonl"
+    run(folder, output=str(expected))
+    stored = pq.read_table(dataset / "tags").to_pylist()
+    assert sorted((r["report"], r["index"], r["report_hash"]) for r in stored) == \
+        sorted((r["report"], r["index"], r["report_hash"]) for r in rows_of(expected))
