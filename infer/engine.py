@@ -117,6 +117,15 @@ def check_options(options: TagOptions) -> str:
     return format
 
 
+def stop_handler(source: str):
+    """The SIGTERM handler that raises Stopped (Ray's init installs its own: the Ray engine re-arms this one)."""
+    def stop(signum, frame):
+        raise Stopped(source, "stopped by SIGTERM; a resumable output (JSONL, CSV, DIR/) keeps its whole reports: "
+                      "rerun with --resume to go on")
+
+    return stop
+
+
 @contextmanager
 def sigterm_stops(source: str):
     """While the block runs, SIGTERM raises Stopped (one line, exit 143): cleanup code runs, as for Ctrl-C."""
@@ -124,11 +133,7 @@ def sigterm_stops(source: str):
         yield
         return
 
-    def stop(signum, frame):
-        raise Stopped(source, "stopped by SIGTERM; a resumable output (JSONL, CSV, DIR/) keeps its whole reports: "
-                      "rerun with --resume to go on")
-
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = signal.signal(signal.SIGTERM, stop_handler(source))
     try:
         yield
     finally:

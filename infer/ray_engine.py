@@ -101,6 +101,7 @@ def _tag(ray, options, model_dir: Path, version: str, folder, err) -> int:
             temp = None
             try:
                 temp = _start(options.address, cpus)
+                _rearm_sigterm(options.output)
                 progress = _run(ray, options, model_dir, version, folder, files, workers, threads, cpus, console,
                                 log)
             finally:
@@ -125,6 +126,17 @@ def _tag(ray, options, model_dir: Path, version: str, folder, err) -> int:
                   f"{folder.folder} in {time.monotonic() - started:.1f} s" + (f"; {already} reports were there "
                   "already" if already else "") + "\n")
     return 2 if errors or inputs.errors else 0
+
+
+def _rearm_sigterm(output: str) -> None:
+    """ray.init replaces the SIGTERM handler with sys.exit(15): put back the one that stops with one line."""
+    import signal
+    import threading
+
+    from .engine import stop_handler
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop_handler(output))
 
 
 @contextmanager
