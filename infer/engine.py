@@ -112,6 +112,8 @@ def check_options(options: TagOptions) -> str:
     if options.resume and (options.output in (None, "-") or (format not in ("jsonl", "csv") and
                                                                  not options.output.endswith("/"))):
         raise InputError("--resume", "continues a JSONL or CSV file or a Parquet folder (-o DIR/) output")
+    if options.resume and options.summary:
+        raise InputError("--resume", "does not apply to --summary (a summary is written once, at the end)")
     if options.engine == "ray" and not (options.output or "").endswith("/"):
         raise InputError("--engine ray", "writes a Parquet dataset: give --output DIR/")
     return format
@@ -166,7 +168,8 @@ def _tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
     inputs = expand(options.paths)
     if line := inputs.skipped_line():
         err.write(f"reportag: {line}\n")
-    stream = open_stream(format, options.output, options.resume, out, run_settings(scorer.name, options))
+    stream = None if options.summary else open_stream(format, options.output, options.resume, out,
+                                                      run_settings(scorer.name, options))
     if stream is None and options.output not in (None, "-"):
         probe_writable(options.output)  # a forbidden or read-only place costs no tagging
     collected: list[dict] = []
