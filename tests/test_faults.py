@@ -266,12 +266,18 @@ def test_an_unreadable_sub_folder_is_an_error_line_and_counts(tmp_path, permissi
     (folder / SEEDS[0].name).write_bytes(SEEDS[0].read_bytes())
     (folder / "closed" / SEEDS[1].name).write_bytes(SEEDS[1].read_bytes())
     (folder / "closed").chmod(0)
+    secret = folder / "secret.txt"
+    secret.write_bytes(SEEDS[2].read_bytes())
+    secret.chmod(0)
     try:
         result = child("tag", folder, "-o", tmp_path / "out.jsonl", "-q", preexec=permissions_bite)
     finally:
         (folder / "closed").chmod(0o700)
     assert result.returncode == 2
-    one_line(result, str(folder / "closed"), "cannot read the folder (Permission denied)")
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2 and "Traceback" not in result.stderr, result.stderr
+    assert f"{folder / 'closed'}: cannot read the folder (Permission denied)" in lines[0]
+    assert f"{secret}: cannot read (Permission denied)" in lines[1]
     assert {row["report"] for row in rows_of(tmp_path / "out.jsonl")} == {str(folder / SEEDS[0].name)}
 
 
