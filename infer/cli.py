@@ -66,11 +66,11 @@ def guarded(function, *args, **kwargs):
     A WriteError, or any OSError that escaped (a full disk, a read-only folder), is one line
     naming the file and the cause, and exit code 1.
     """
-    from .errors import write_error
+    from .errors import Stopped, write_error
 
     try:
         return function(*args, **kwargs)
-    except InputError as error:
+    except (InputError, Stopped) as error:
         fail(str(error), error.exit_code)
     except OSError as exc:
         fail(str(write_error(exc.filename or "output", exc, "cannot write" if exc.filename else "failed")), 1)

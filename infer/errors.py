@@ -27,10 +27,17 @@ class WriteError(InputError):
     exit_code = 1
 
 
-class Stopped(InputError):
-    """The run was stopped by a signal (SIGTERM); the CLI exits 128 + 15, as the signal would."""
+class Stopped(BaseException):
+    """The run was stopped by SIGTERM; the CLI prints one line and exits 128 + 15, as the signal would.
+
+    A BaseException, as KeyboardInterrupt is: no `except Exception` on the way may swallow it.
+    """
 
     exit_code = 143
+
+    def __init__(self, source: str | PathLike[str], problem: str):
+        self.source, self.problem = str(source), problem
+        super().__init__(f"{self.source}: {problem}")
 
 
 CAUSES = {errno.ENOSPC: "disk full (no space left on the device)", errno.EROFS: "read-only file system",

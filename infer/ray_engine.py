@@ -109,8 +109,8 @@ def _tag(ray, options, model_dir: Path, version: str, folder, err) -> int:
                 if temp:
                     shutil.rmtree(temp, ignore_errors=True)
         failed = False
-    except InputError as error:  # the log is named in a failed run's message; a stopped run leaves nothing
-        failed = not isinstance(error, Stopped)
+    except Stopped:  # the log is named in a failed run's message; a stopped run leaves nothing
+        failed = False
         raise
     finally:
         if not failed:

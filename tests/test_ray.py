@@ -120,7 +120,8 @@ def test_sigterm_is_one_line_and_leaves_no_temporary_file(tiny_model, tmp_path):
     process.send_signal(signal.SIGTERM)
     err = process.communicate(timeout=300)[1]
     assert process.returncode == 143 and err.strip().splitlines() == [line for line in err.strip().splitlines()
-                                                                       if "stopped by SIGTERM" in line], err
+                                                                       if "stopped by SIGTERM" in line], \
+        (process.returncode, err, [p.read_text()[-2000:] for p in temp.glob("reportag-ray-*")])
     assert len(err.strip().splitlines()) == 1 and not list(temp.glob("reportag-ray-*"))  # Ray's own files aside
     resumed = reportag("tag", folder, "-m", tiny_model, "-o", f"{out}/", "--engine", "ray", "--resume", "-q")
     assert resumed.returncode == 0, resumed.stderr
