@@ -186,25 +186,20 @@ def _run(ray, options, model_dir: Path, version: str, folder, files: list[str], 
                                   compute=ActorPoolStrategy(size=workers))  # killed actors restart
     progress = ProgressLine(len(files), options.quiet, err)
     done = threading.Event()
-    failure: list[BaseException] = []
-
-    def write() -> None:
-        try:
-            dataset.write_datasink(make_sink(str(folder.folder)))
-        except BaseException as exc:  # shown by the driver below
-            failure.append(exc)
-        finally:
-            done.set()
-
-    writer = threading.Thread(target=write, daemon=True)
+    # Ray runs in the main thread, where SIGTERM raises Stopped: Ray Data then stops its executor, and no
+    # other thread is inside Ray when ray.shutdown() runs. The watcher only reads finished files.
+    watcher = threading.Thread(target=_watch, args=(folder.folder, progress, done), daemon=True)
     with warnings.catch_warnings():  # Ray's deprecation and sizing notes are not for the user
         warnings.simplefilter("ignore")
-        writer.start()
-        _watch(folder.folder, progress, done)
-        writer.join()
-    if failure:
-        raise InputError("--engine ray", f"the Ray run failed ({str(failure[0]).splitlines()[0][:200]}); "
-                         f"Ray's log: {log}")
+        watcher.start()
+        try:
+            dataset.write_datasink(make_sink(str(folder.folder)))
+        except Exception as exc:
+            reason = str(exc).splitlines()[0][:200] if str(exc) else repr(exc)
+            raise InputError("--engine ray", f"the Ray run failed ({reason}); Ray's log: {log}") from None
+        finally:
+            done.set()
+            watcher.join()
     return progress
 
 
