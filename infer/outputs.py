@@ -161,19 +161,43 @@ class ParquetFolder:
     def error(self, report: str, message: str) -> None:
         write_error(self.folder, report, message)
 
+    def drop_replaced(self) -> int:
+        """After a run that wrote elsewhere (Ray): remove the rows of reports tagged again with new bytes.
+
+        A report name found under two hashes keeps the one this run wrote (not among the keys
+        found when the folder was opened). Returns the number of replaced reports.
+        """
+        before, now = set(self.parts), done_parts(self.folder)
+        names = {}
+        for report, digest in now:
+            names.setdefault(report, set()).add(digest)
+        replaced = 0
+        for report, digests in names.items():
+            fresh = {d for d in digests if (report, d) not in before}
+            for old in (digests - fresh) if fresh else ():
+                _drop_report(now[(report, old)], report, old)
+                replaced += 1
+        return replaced
+
     def close(self) -> None:
         self.lock.release()
 
     abort = close
 
 
-def _drop_report(path: Path, report: str) -> None:
-    """Remove one report's rows from a dataset file (a Ray file holds several reports), atomically."""
+def _drop_report(path: Path, report: str, digest: str | None = None) -> None:
+    """Remove one report's rows (of the bytes `digest`, or all) from a dataset file, atomically.
+
+    A Ray file holds several reports: the others stay.
+    """
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     table = pq.read_table(path)
-    kept = table.filter(pc.not_equal(table.column("report"), report))
+    mine = pc.equal(table.column("report"), report)
+    if digest is not None:
+        mine = pc.and_(mine, pc.equal(table.column("report_hash"), digest))
+    kept = table.filter(pc.invert(mine))
     if kept.num_rows:
         write_table(kept, path)
     else:

@@ -117,6 +117,7 @@ def _tag(ray, options, model_dir: Path, version: str, folder, err) -> int:
             log.unlink(missing_ok=True)
     progress.stream = err
     progress.finish()
+    folder.drop_replaced()  # a report whose bytes changed was tagged again: its old rows go
     already = len(folder.done)
     errors = _error_rows(folder.folder)
     for error in errors:

@@ -330,3 +330,30 @@ def test_a_changed_report_in_a_file_of_several_reports_keeps_the_others(tmp_path
     stored = pq.read_table(dataset / "tags").to_pylist()
     assert sorted((r["report"], r["index"], r["report_hash"]) for r in stored) == \
         sorted((r["report"], r["index"], r["report_hash"]) for r in rows_of(expected))
+
+
+def test_after_a_ray_style_run_a_changed_reports_old_rows_go(tmp_path):
+    import pyarrow.parquet as pq
+
+    from infer.outputs import ParquetFolder, write_parquet
+    from infer.resume import run_settings
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for seed in SEEDS[:2]:
+        (folder / seed.name).write_bytes(seed.read_bytes())
+    dataset = tmp_path / "ds"
+    run(folder, output=f"{dataset}/")
+    changed = folder / SEEDS[0].name
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n我们将继续推进依法行政。\n", encoding="utf-8")
+    expected = tmp_path / "expected.jsonl"
+    run(folder, output=str(expected))
+    sink = ParquetFolder(dataset, True, run_settings("fake", TagOptions(paths=[])))
+    try:  # what the Ray sink does: new rows in a file of its own, nothing removed
+        write_parquet([r for r in rows_of(expected) if r["report"] == str(changed)], dataset / "tags" / "blk.parquet")
+        assert sink.drop_replaced() == 1
+    finally:
+        sink.close()
+    stored = pq.read_table(dataset / "tags").to_pylist()
+    assert sorted((r["report"], r["index"], r["report_hash"]) for r in stored) == \
+        sorted((r["report"], r["index"], r["report_hash"]) for r in rows_of(expected))
