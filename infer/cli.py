@@ -61,11 +61,19 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def guarded(function, *args, **kwargs):
-    """Call a plain function; an InputError becomes the one-line error and exit code 2."""
+    """Call a plain function; an InputError becomes the one-line error and exit code 2.
+
+    A WriteError, or any OSError that escaped (a full disk, a read-only folder), is one line
+    naming the file and the cause, and exit code 1.
+    """
+    from .errors import Stopped, write_error
+
     try:
         return function(*args, **kwargs)
-    except InputError as error:
-        fail(str(error))
+    except (InputError, Stopped) as error:
+        fail(str(error), error.exit_code)
+    except OSError as exc:
+        fail(str(write_error(exc.filename or "output", exc, "cannot write" if exc.filename else "failed")), 1)
 
 
 class SegmentFormat(str, Enum):
@@ -90,6 +98,7 @@ def segment(
     if line := inputs.skipped_line():
         typer.echo(f"reportag: {line}", err=True)
     rows, errors = collect_rows([str(p) for p in inputs.files])
+    errors = inputs.errors + errors
     for error in errors:
         typer.echo(f"reportag: error: {printable(str(error))}", err=True)
     if rows or not errors:

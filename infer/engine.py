@@ -6,15 +6,20 @@ The local engine is this process; `engine="ray"` hands the same work to infer.ra
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, Stopped
 from .labels import LABEL_NAMES
+from .files import probe_writable
 from .outputs import check_output, choose_format, open_stream
 from .pipeline import Document, Inputs, expand, iter_documents
+from .resume import run_settings
 
 PROGRESS_SECONDS = 5.0
 
@@ -65,7 +70,7 @@ class ProgressLine:
         rate = self.units / elapsed
         text = f"tagging: {self.reports}" + (f"/{self.total}" if self.total else "") + \
             f" reports, {self.units:,} units, {rate:,.0f} units/s"
-        if self.total and self.reports:
+        if self.total and 0 < self.reports <= self.total:
             remaining = elapsed / self.reports * (self.total - self.reports)
             text += f", ETA {int(remaining // 60)}:{int(remaining % 60):02d}"
         if self.skipped:
@@ -107,16 +112,47 @@ def check_options(options: TagOptions) -> str:
     if options.resume and (options.output in (None, "-") or (format not in ("jsonl", "csv") and
                                                                  not options.output.endswith("/"))):
         raise InputError("--resume", "continues a JSONL or CSV file or a Parquet folder (-o DIR/) output")
+    if options.resume and options.summary:
+        raise InputError("--resume", "does not apply to --summary (a summary is written once, at the end)")
     if options.engine == "ray" and not (options.output or "").endswith("/"):
         raise InputError("--engine ray", "writes a Parquet dataset: give --output DIR/")
     return format
+
+
+def stop_handler(source: str):
+    """The SIGTERM handler that raises Stopped (Ray's init installs its own: the Ray engine re-arms this one)."""
+    def stop(signum, frame):
+        raise Stopped(source, "stopped by SIGTERM; a resumable output (JSONL, CSV, DIR/) keeps its whole reports: "
+                      "rerun with --resume to go on")
+
+    return stop
+
+
+@contextmanager
+def sigterm_stops(source: str):
+    """While the block runs, SIGTERM raises Stopped (one line, exit 143): cleanup code runs, as for Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    previous = signal.signal(signal.SIGTERM, stop_handler(source))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
     """Run `reportag tag`; return the exit code (2 when any input could not be read).
 
     `scorer` replaces the model found from options.model (tests pass one that needs no model).
+    Stopped (exit 143) when SIGTERM arrives.
     """
+    with sigterm_stops(options.output or "reportag tag"):
+        return _tag(options, out, err, scorer)
+
+
+def _tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
     from .locate import resolve_model
     from .predict import load_scorer
 
@@ -132,14 +168,18 @@ def tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
     inputs = expand(options.paths)
     if line := inputs.skipped_line():
         err.write(f"reportag: {line}\n")
-    stream = open_stream(format, options.output, options.resume, out)
+    stream = None if options.summary else open_stream(format, options.output, options.resume, out,
+                                                      run_settings(scorer.name, options))
+    if stream is None and options.output not in (None, "-"):
+        probe_writable(options.output)  # a forbidden or read-only place costs no tagging
     collected: list[dict] = []
     errors: list[InputError] = []
-    progress = ProgressLine(len(inputs.files) if all(str(p) != "-" for p in inputs.files) else None,
-                            options.quiet, err)
+    # a JSONL file may hold any number of reports: then the line counts reports without a total
+    countable = all(str(p) != "-" and p.suffix.lower() != ".jsonl" for p in inputs.files)
+    progress = ProgressLine(len(inputs.files) if countable else None, options.quiet, err)
     try:
         for document in _documents(inputs, errors, err, stream):
-            if stream is not None and (document.digest, scorer.name) in stream.done:
+            if hasattr(stream, "is_done") and stream.is_done(document.report, document.digest):
                 progress.update(0, skipped=True)
                 continue
             from .tag import tag_document
@@ -148,7 +188,7 @@ def tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
             _warn(document, tagged, err)
             rows = finish_rows(tagged, document, scorer.name, options)
             if stream is not None and not options.summary:
-                stream.write(rows)
+                stream.write(rows, document.report, document.digest)
             if stream is None or options.summary:
                 collected.extend(rows)
             progress.update(len(tagged))

@@ -1,14 +1,52 @@
-"""The one error type for bad input: it names the file (or model, or task) and the problem."""
+"""The one error type for bad input (exit 2), and its kinds for a write fault (exit 1) and a stop (SIGTERM).
+
+Both name the file (or model, or task) and the problem, printed by the CLI as one line.
+"""
 
 from __future__ import annotations
 
+import errno
+import os
 from os import PathLike
 
 
 class InputError(Exception):
     """Bad input that the user must fix; the CLI prints it as one line and exits 2."""
 
+    exit_code = 2
+
     def __init__(self, source: str | PathLike[str], problem: str):
         self.source = str(source)
         self.problem = problem
         super().__init__(f"{self.source}: {problem}")
+
+
+class WriteError(InputError):
+    """An output could not be written (disk full, read-only, no permission); the CLI exits 1."""
+
+    exit_code = 1
+
+
+class Stopped(BaseException):
+    """The run was stopped by SIGTERM; the CLI prints one line and exits 128 + 15, as the signal would.
+
+    A BaseException, as KeyboardInterrupt is: no `except Exception` on the way may swallow it.
+    """
+
+    exit_code = 143
+
+    def __init__(self, source: str | PathLike[str], problem: str):
+        self.source, self.problem = str(source), problem
+        super().__init__(f"{self.source}: {problem}")
+
+
+CAUSES = {errno.ENOSPC: "disk full (no space left on the device)", errno.EROFS: "read-only file system",
+          errno.EACCES: "permission denied", errno.EPERM: "permission denied (operation not permitted)",
+          errno.EFBIG: "file too large (over the file size limit)", errno.EDQUOT: "disk quota exceeded",
+          errno.EIO: "input/output error (the device failed)"}
+
+
+def write_error(path: str | PathLike[str], exc: OSError, doing: str = "cannot write") -> WriteError:
+    """The one-line WriteError for an OSError met while writing `path`: '<path>: cannot write: disk full …'."""
+    cause = CAUSES.get(exc.errno) or (os.strerror(exc.errno) if exc.errno else str(exc)) or type(exc).__name__
+    return WriteError(path, f"{doing}: {cause}")

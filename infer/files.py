@@ -5,6 +5,10 @@
   FIFO (/dev/null, a pipe) is written in place, never replaced by a regular file.
 - `FolderLock`: an advisory lock (fcntl) on a folder; a second writer waits a bounded
   time, then gets an InputError saying the folder is busy.
+- `OutputLock`: the lock of one output being written; a second run is refused at once,
+  told which process holds it.
+- `probe_writable`: creates and removes a file where an output will go, before any work.
+Every OSError met while writing becomes a one-line WriteError naming the file and the cause.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, write_error
 
 
 def output_problem(path: str | Path) -> str | None:
@@ -41,32 +45,62 @@ def _special(path: Path) -> bool:
 
 @contextmanager
 def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8"):
-    """Open `path` for writing; a regular file is replaced only if the block succeeds."""
+    """Open `path` for writing; a regular file is replaced only if the block succeeds.
+
+    An OSError (disk full, read-only, permission) becomes a WriteError naming the file; the
+    temporary file is removed, so nothing half-written is left.
+    """
     path = Path(path)
     if _special(path):  # /dev/stdout, /dev/null, a named pipe: write in place
-        with open(path, mode.replace("x", "w"), encoding=None if "b" in mode else encoding) as handle:
-            yield handle
+        try:
+            with open(path, mode.replace("x", "w"), encoding=None if "b" in mode else encoding) as handle:
+                yield handle
+        except OSError as exc:
+            raise write_error(path, exc) from None
         return
     target = Path(os.path.realpath(path))  # a symlink's target is what gets replaced
     problem = output_problem(target)
     if problem:
         raise InputError(path, problem)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:80]}.", suffix=".tmp", dir=target.parent)
     try:
-        existing = os.stat(target).st_mode & 0o777
-    except OSError:
-        existing = 0o666 & ~_umask()
-    os.chmod(tmp, existing)  # mkstemp makes 0600; keep the old file's mode, else the usual one
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:80]}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise write_error(target, exc) from None
     try:
+        try:
+            existing = os.stat(target).st_mode & 0o777
+        except OSError:
+            existing = 0o666 & ~_umask()
+        os.chmod(tmp, existing)  # mkstemp makes 0600; keep the old file's mode, else the usual one
         with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise write_error(target, exc) from None
         raise
+
+
+def probe_writable(path: str | Path, folder: bool = False) -> None:
+    """Create and remove a file where the output `path` (a file, or a folder when `folder`) will be written.
+
+    Run before any tagging, so a read-only or forbidden place costs no work: WriteError.
+    """
+    path = Path(path)
+    if not folder and _special(path):
+        return
+    place = Path(os.path.realpath(path)) if folder else Path(os.path.realpath(path)).parent
+    try:
+        place.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".reportag-probe-", dir=place)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise write_error(path, exc, "cannot write here") from None
 
 
 def _umask() -> int:
@@ -98,7 +132,12 @@ class FolderLock:
         import fcntl
 
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(self.folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:  # never through a link: a planted .lock -> ~/.bashrc must not be opened for writing
+            self.fd = os.open(self.folder / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise InputError(self.folder / ".lock", "is a symlink: remove it (the lock is never a link)") from None
+            raise write_error(self.folder / ".lock", exc) from None
         deadline = time.monotonic() + self.timeout
         while True:
             try:
@@ -113,6 +152,56 @@ class FolderLock:
                 time.sleep(0.1)
 
     def __exit__(self, *exc) -> None:
+        import fcntl
+
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+class OutputLock:
+    """One writer per output: an exclusive lock (fcntl) on `lock_path`, refused at once when held.
+
+    The lock file stays after the run (removing it would let two runs lock different
+    files); it holds the holder's pid and start time, quoted to a second run.
+    """
+
+    def __init__(self, lock_path: str | Path, output: str | Path):
+        self.path, self.output = Path(lock_path), output
+        self.fd: int | None = None
+
+    def __enter__(self) -> "OutputLock":
+        import fcntl
+
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise InputError(self.path, "is a symlink: remove it (the lock is never a link)") from None
+            raise write_error(self.path, exc) from None
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(self.fd, 200, 0).decode("utf-8", "replace").strip() or "another reportag run"
+            os.close(self.fd)
+            self.fd = None
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise InputError(self.output, f"is being written by {holder}: wait for it to finish or choose "
+                                 "another output") from None
+            raise write_error(self.path, exc) from None
+        note = f"reportag (pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')})".encode()
+        try:
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, note, 0)
+        except OSError:
+            pass  # the lock holds without its note (a full disk)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    def release(self) -> None:
         import fcntl
 
         if self.fd is not None:

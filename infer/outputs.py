@@ -2,19 +2,18 @@
 
 Streaming outputs are written as each report is tagged, so a run killed half-way keeps
 what it finished and `--resume` goes on from there:
-- JSONL or CSV to a file: rows are appended to `<file>.partial`, renamed to `<file>` when
-  the run ends (the file itself is never half-written);
+- JSONL or CSV to a file: infer.resume.StreamFile (whole reports only, a side index);
 - a Parquet dataset (`-o DIR/`): one file per report under DIR/tags/, one per unreadable
-  file under DIR/errors/, each written atomically.
+  file under DIR/errors/, each written atomically; DIR/_reportag.json records the model
+  version and options, and DIR/.lock keeps a second writer out.
 Every other format (table, HTML, xlsx, a single Parquet file, Label Studio tasks, and
-`--summary`) needs the whole run and is written once at the end, atomically. Reports are
-keyed by the hash of their bytes and the model version: a resumed run skips the keys
-already in the output.
+`--summary`) needs the whole run and is written once at the end, atomically. A resumed
+run skips the reports (same name, same bytes) already in the output and refuses to mix
+in rows of another model or other options.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -22,11 +21,13 @@ import sys
 from pathlib import Path
 
 from .errors import InputError
-from .files import atomic_open, atomic_write_bytes, output_problem
+from .files import OutputLock, atomic_write_bytes, atomic_write_text, output_problem
+from .resume import StreamFile, refuse_other_settings
 
 FORMATS = ("table", "jsonl", "csv", "html", "xlsx", "parquet", "ls")
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".html": "html", ".htm": "html",
                   ".parquet": "parquet"}
+TABLE_SUFFIXES = ("", ".txt", ".text", ".log")  # a plain-text table
 STREAMING = ("jsonl", "csv")
 SUMMARY_FORMATS = ("table", "jsonl", "csv", "html", "xlsx")
 
@@ -38,8 +39,21 @@ def choose_format(format: str | None, output: str | None) -> str:
     if output and output.endswith("/"):
         return "parquet"
     if output and output != "-":
-        return SUFFIX_FORMATS.get(Path(output).suffix.lower(), "table")
+        suffix = Path(output).suffix.lower()
+        if suffix not in SUFFIX_FORMATS and suffix not in TABLE_SUFFIXES and not _special_path(output):
+            raise InputError(output, f"unknown output type {suffix!r}: name it .jsonl, .csv, .xlsx, .html, "
+                             ".parquet, .txt or DIR/, or give --format")
+        return SUFFIX_FORMATS.get(suffix, "table")
     return "table"
+
+
+def _special_path(output: str) -> bool:
+    import stat
+
+    try:
+        return not stat.S_ISREG(os.stat(output).st_mode) and not stat.S_ISDIR(os.stat(output).st_mode)
+    except OSError:
+        return False
 
 
 def check_output(format: str, output: str | None, summary: bool) -> None:
@@ -66,67 +80,6 @@ def record_key(row: dict) -> tuple[str, str]:
     return row.get("report_hash", ""), row.get("model_version", "")
 
 
-class StreamFile:
-    """JSONL or CSV rows appended report by report to `<file>.partial`, renamed when the run ends."""
-
-    def __init__(self, path: Path, format: str, resume: bool, fields: list[str] | None = None):
-        self.path, self.format = path, format
-        self.partial = path.with_name(path.name + ".partial")
-        self.done: set[tuple[str, str]] = set()
-        self.fields = fields
-        source = self.partial if self.partial.exists() else path if path.exists() else None
-        if resume and source is not None:
-            self._take_over(source)
-        else:
-            self.partial.unlink(missing_ok=True)
-        self.handle = open(self.partial, "a", encoding="utf-8-sig" if format == "csv" and not self.partial.exists()
-                           else "utf-8", newline="")
-
-    def _take_over(self, source: Path) -> None:
-        """Keep the complete lines of an earlier run (a killed run may end mid-line) and note its reports."""
-        data = source.read_bytes()
-        if data and not data.endswith(b"\n"):
-            data = data[:data.rfind(b"\n") + 1]
-        text = data.decode("utf-8-sig", "replace")
-        if self.format == "jsonl":
-            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-        else:
-            rows = list(csv.DictReader(io.StringIO(text)))
-            if rows:
-                self.fields = list(rows[0].keys())
-        self.done = {record_key(row) for row in rows}
-        if source != self.partial:
-            atomic_write_bytes(self.partial, data)
-        else:
-            with open(self.partial, "r+b") as handle:
-                handle.truncate(len(data))
-
-    def write(self, rows: list[dict]) -> None:
-        from .write import csv_fields, flat, to_csv, to_jsonl
-
-        if not rows:
-            return
-        if self.format == "jsonl":
-            chunk = to_jsonl(rows)
-        else:
-            header = self.fields is None
-            self.fields = self.fields or csv_fields(rows)
-            chunk = to_csv([flat(row) for row in rows], self.fields, header=header)
-        self.handle.write(chunk)  # one write per report: a kill leaves whole reports, at most a cut last line
-        self.handle.flush()
-
-    def close(self) -> None:
-        self.handle.close()
-        with atomic_open(self.path, "wb") as handle:  # replaces a symlink's target, writes a FIFO in place
-            with open(self.partial, "rb") as source:
-                while chunk := source.read(1 << 20):
-                    handle.write(chunk)
-        self.partial.unlink(missing_ok=True)
-
-    def abort(self) -> None:
-        self.handle.close()
-
-
 class StreamHandle:
     """JSONL or CSV rows written report by report to an open stream: stdout, a FIFO, a device."""
 
@@ -135,7 +88,7 @@ class StreamHandle:
         self.fields: list[str] | None = None
         self.done: set = set()
 
-    def write(self, rows: list[dict]) -> None:
+    def write(self, rows: list[dict], report: str = "", digest: str = "") -> None:
         from .write import csv_fields, flat, to_csv, to_jsonl
 
         if not rows:
@@ -158,48 +111,119 @@ class StreamHandle:
 class ParquetFolder:
     """A Parquet dataset: DIR/tags/part-<key>.parquet per report, DIR/errors/error-<key>.parquet per bad file."""
 
-    def __init__(self, folder: Path, resume: bool):
+    SETTINGS = "_reportag.json"  # Parquet readers skip names starting with _ or .
+
+    def __init__(self, folder: Path, resume: bool, run: dict | None = None):
         self.folder = folder
         (folder / "tags").mkdir(parents=True, exist_ok=True)
         (folder / "errors").mkdir(parents=True, exist_ok=True)
-        existing = sorted((folder / "tags").glob("*.parquet"))
-        if existing and not resume:
-            raise InputError(folder, f"already holds {len(existing)} tagged reports: rerun with --resume to add "
-                             "to it, or choose another folder")
-        self.done = done_keys(folder)
+        self.lock = OutputLock(folder / ".lock", f"{folder}/")
+        self.lock.__enter__()
+        try:
+            existing = sorted((folder / "tags").glob("*.parquet"))
+            if existing and not resume:
+                raise InputError(folder, f"already holds {len(existing)} tagged reports: rerun with --resume to "
+                                 "add to it, or choose another folder")
+            if run is not None:
+                self._check_settings(run, bool(existing))
+            self.parts = done_parts(folder)
+        except BaseException:
+            self.lock.release()
+            raise
+        self.done = set(self.parts)
+        self.stale: list[tuple[Path, str]] = []
 
-    def write(self, rows: list[dict], key: str | None = None) -> None:
+    def _check_settings(self, run: dict, existing: bool) -> None:
+        path = self.folder / self.SETTINGS
+        try:
+            old = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = None
+        if existing and isinstance(old, dict):
+            refuse_other_settings(f"{self.folder}/", old, run)
+        atomic_write_text(path, json.dumps(run, ensure_ascii=False) + "\n")
+
+    def is_done(self, report: str, digest: str) -> bool:
+        """Whether this report (same name, same bytes) is in the dataset; a changed one's old file goes."""
+        mine = [key for key in self.parts if key[0] == report]
+        if any(key[1] == digest for key in mine):
+            return True
+        self.stale += [(self.parts.pop(key), report) for key in mine]
+        return False
+
+    def write(self, rows: list[dict], report: str = "", digest: str = "") -> None:
         if rows:
-            write_parquet(rows, self.folder / "tags" / f"part-{key or _key_of(rows)}.parquet")
+            write_parquet(rows, self.folder / "tags" / f"part-{_key_of(report or rows[0]['report'], rows)}.parquet")
+        for path, old in self.stale:  # the new rows are in place: the changed report's old rows go
+            _drop_report(path, old)
+        self.stale.clear()
 
     def error(self, report: str, message: str) -> None:
         write_error(self.folder, report, message)
 
+    def drop_replaced(self) -> int:
+        """After a run that wrote elsewhere (Ray): remove the rows of reports tagged again with new bytes.
+
+        A report name found under two hashes keeps the one this run wrote (not among the keys
+        found when the folder was opened). Returns the number of replaced reports.
+        """
+        before, now = set(self.parts), done_parts(self.folder)
+        names = {}
+        for report, digest in now:
+            names.setdefault(report, set()).add(digest)
+        replaced = 0
+        for report, digests in names.items():
+            fresh = {d for d in digests if (report, d) not in before}
+            for old in (digests - fresh) if fresh else ():
+                _drop_report(now[(report, old)], report, old)
+                replaced += 1
+        return replaced
+
     def close(self) -> None:
-        pass
+        self.lock.release()
 
     abort = close
 
 
-def _key_of(rows: list[dict]) -> str:
+def _drop_report(path: Path, report: str, digest: str | None = None) -> None:
+    """Remove one report's rows (of the bytes `digest`, or all) from a dataset file, atomically.
+
+    A Ray file holds several reports: the others stay.
+    """
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    mine = pc.equal(table.column("report"), report)
+    if digest is not None:
+        mine = pc.and_(mine, pc.equal(table.column("report_hash"), digest))
+    kept = table.filter(pc.invert(mine))
+    if kept.num_rows:
+        write_table(kept, path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _key_of(report: str, rows: list[dict]) -> str:
     import hashlib
 
     report_hash, model = record_key(rows[0])
-    return hashlib.sha256(f"{report_hash}\0{model}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{report}\0{report_hash}\0{model}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def done_keys(folder: Path) -> set[tuple[str, str]]:
-    """The (report hash, model version) keys of the reports a Parquet dataset already holds."""
+def done_parts(folder: Path) -> dict[tuple[str, str], Path]:
+    """(report name, report hash) -> the file holding its rows, for the reports a Parquet dataset holds."""
     import pyarrow.parquet as pq
 
-    keys: set[tuple[str, str]] = set()
+    parts: dict[tuple[str, str], Path] = {}
     for path in sorted((folder / "tags").glob("*.parquet")):
         try:
-            table = pq.read_table(path, columns=["report_hash", "model_version"])
+            table = pq.read_table(path, columns=["report", "report_hash"])
         except Exception:  # a file cut by a crash outside our atomic writes: redo its reports
             continue
-        keys.update(zip(table.column("report_hash").to_pylist(), table.column("model_version").to_pylist()))
-    return keys
+        for key in set(zip(table.column("report").to_pylist(), table.column("report_hash").to_pylist())):
+            parts[key] = path
+    return parts
 
 
 def output_schema():
@@ -252,15 +276,18 @@ def write_error(folder: Path, report: str, message: str) -> None:
     write_table(error_table([{"report": report, "error": message}]), folder / "errors" / f"error-{name}.parquet")
 
 
-def open_stream(format: str, output: str | None, resume: bool, stdout=None):
-    """The streaming sink for a run, or None when the format is written at the end."""
+def open_stream(format: str, output: str | None, resume: bool, stdout=None, run: dict | None = None):
+    """The streaming sink for a run, or None when the format is written at the end.
+
+    `run` (infer.resume.run_settings) is what a resumed output must have been made with.
+    """
     if output and output.endswith("/"):
-        return ParquetFolder(Path(output), resume)
+        return ParquetFolder(Path(output), resume, run)
     if format not in STREAMING:
         return None
     if output in (None, "-"):
         return StreamHandle(format, stdout or sys.stdout)
     path = Path(output)
     if not os.path.exists(path) or Path(os.path.realpath(path)).is_file():
-        return StreamFile(path, format, resume)
+        return StreamFile(path, format, resume, run or {})
     return StreamHandle(format, open(path, "w", encoding="utf-8"), owned=True)  # a FIFO or a device, in place

@@ -23,6 +23,7 @@ from pathlib import Path
 from . import limits
 from .errors import InputError
 from .read import STDIN, STDIN_NAME, SUPPORTED_SUFFIXES, digest, read_source, read_text
+from .rows import UNIT_FIELDS
 from .segment import HEADING, META, SENTENCE, heading_level, segment
 
 JSONL_SUFFIX = ".jsonl"
@@ -49,6 +50,7 @@ class Inputs:
 
     files: list[Path] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)  # "not a report (.md)" / "reportag output" -> count
+    errors: list[InputError] = field(default_factory=list)  # sub-folders or entries that could not be read
 
     def skipped_line(self) -> str | None:
         if not self.skipped:
@@ -58,25 +60,65 @@ class Inputs:
 
 
 def expand(paths: Iterable[str | Path]) -> Inputs:
-    """Files to read, in order: folders searched recursively (sorted, symlinked folders not followed)."""
+    """Files to read, in order: folders searched recursively (sorted, symlinked folders not followed).
+
+    A sub-folder that cannot be listed, or an entry that is a dangling or looping link, is an
+    InputError in `errors` (the run goes on and exits 2). reportag's own files are skipped:
+    outputs carrying its marker, resume side files, and `reportag segment` JSONL of a report
+    that is in the same folder (tagging both would count the report twice).
+    """
     inputs = Inputs()
     for raw in paths:
         path = Path(raw)
         if str(raw) != STDIN and path.is_dir():
-            for folder, subfolders, names in os.walk(path):
+            def unreadable(exc: OSError) -> None:
+                inputs.errors.append(InputError(exc.filename or path, f"cannot read the folder "
+                                                f"({exc.strerror or exc.__class__.__name__})"))
+
+            for folder, subfolders, names in os.walk(path, onerror=unreadable):
                 subfolders.sort()
+                found = []
                 for name in sorted(names):
                     file = Path(folder) / name
                     suffix = file.suffix.lower()
-                    if suffix not in INPUT_SUFFIXES:
+                    if _side_file(name):
+                        inputs.skipped["reportag outputs"] += 1
+                    elif suffix not in INPUT_SUFFIXES:
                         inputs.skipped[f"not reports ({suffix or 'no extension'})"] += 1
                     elif is_reportag_output(file):
                         inputs.skipped["reportag outputs"] += 1
                     elif file.is_file():
+                        found.append(file)
+                    elif file.is_symlink() or not file.exists():
+                        inputs.errors.append(InputError(file, "a link to nothing (dangling or looping)"))
+                    else:
+                        inputs.errors.append(InputError(file, "not a regular file"))
+                for file in found:
+                    if file.suffix.lower() == JSONL_SUFFIX and _segments_of_a_neighbour(file, found):
+                        inputs.skipped["reportag outputs"] += 1
+                    else:
                         inputs.files.append(file)
         else:
             inputs.files.append(Path(STDIN) if str(raw) == STDIN else path)
     return inputs
+
+
+def _side_file(name: str) -> bool:
+    """A resumable output's side files (infer.resume): `<file>.partial`, `.<file>.index`, `.<file>.lock`."""
+    return name.endswith(".partial") or (name.startswith(".") and name.endswith((".index", ".lock")))
+
+
+def _segments_of_a_neighbour(file: Path, found: list[Path]) -> bool:
+    """Whether a JSONL file is `reportag segment` output of a report in the same folder."""
+    try:
+        with open(file, "rb") as handle:
+            first = json.loads(handle.readline(limits.MAX_JSON_LINE_CHARS).decode("utf-8-sig"))
+    except (OSError, ValueError, RecursionError):
+        return False
+    if not isinstance(first, dict) or set(first) != set(UNIT_FIELDS) or not isinstance(first.get("report"), str):
+        return False
+    names = {other.name for other in found if other != file}
+    return Path(first["report"]).name in names
 
 
 def is_reportag_output(path: Path) -> bool:
@@ -96,6 +138,8 @@ def is_reportag_output(path: Path) -> bool:
 
 def read_documents(path: Path) -> list[Document]:
     """The documents of one input file (a report is one; a JSONL file may hold several)."""
+    if str(path) != STDIN and not path.suffix and not os.path.lexists(path):  # not "unsupported type ''"
+        raise InputError(path, "no such file or folder")
     if str(path) != STDIN and path.suffix.lower() not in INPUT_SUFFIXES:
         raise InputError(path, f"unsupported file type {path.suffix.lower() or '(no extension)'!r}; expected one of "
                          + ", ".join(sorted(INPUT_SUFFIXES)))
@@ -112,6 +156,7 @@ def iter_documents(paths: Iterable[str | Path], errors: list[InputError], inputs
                    ) -> Iterator[Document]:
     """Documents of every input in order; a file that fails adds its InputError to `errors`."""
     inputs = inputs or expand(paths)
+    errors.extend(inputs.errors)
     for path in inputs.files:
         try:
             documents = read_documents(path)

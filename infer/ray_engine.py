@@ -25,7 +25,7 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, Stopped
 from .ray_stages import make_sink, read_reports, scorer_class
 
 READ_CPUS = 0.5
@@ -65,14 +65,26 @@ def tag_with_ray(options, model_dir: Path, err) -> int:
     except ImportError:
         raise InputError("--engine ray", "needs Ray: pip install 'reportag[ray]'") from None
     from .outputs import ParquetFolder
-    from .pipeline import expand
-    from .predict import read_settings
+    from .predict import model_version
+    from .resume import run_settings
 
-    read_settings(model_dir)  # a one-line error before Ray starts
-    folder = ParquetFolder(Path(options.output), options.resume)
+    version = model_version(model_dir)  # a one-line error before Ray starts
+
+    folder = ParquetFolder(Path(options.output), options.resume, run_settings(version, options))
+    try:
+        return _tag(ray, options, model_dir, version, folder, err)
+    finally:
+        folder.close()
+
+
+def _tag(ray, options, model_dir: Path, version: str, folder, err) -> int:
+    from .pipeline import expand
+
     inputs = expand(options.paths)
     if line := inputs.skipped_line():
         err.write(f"reportag: {line}\n")
+    for error in inputs.errors:
+        err.write(f"reportag: error: {error}\n")
     files = [str(p) for p in inputs.files]
     if any(p == "-" for p in files):
         raise InputError("-", "--engine ray reads files, not standard input")
@@ -83,17 +95,29 @@ def tag_with_ray(options, model_dir: Path, err) -> int:
     threads = options.threads or 1
     started = time.monotonic()
     log = Path(tempfile.mkstemp(prefix="reportag-ray-", suffix=".log")[1])
-    with _logs_aside(log, err) as console:
-        temp = _start(options.address, cpus)
-        try:
-            progress = _run(ray, options, model_dir, folder, files, workers, threads, cpus, console, log)
-        finally:
-            ray.shutdown()
-            if temp:
-                shutil.rmtree(temp, ignore_errors=True)
-    log.unlink(missing_ok=True)
+    failed = True
+    try:
+        with _logs_aside(log, err) as console:
+            temp = None
+            try:
+                temp = _start(options.address, cpus)
+                _rearm_sigterm(options.output)
+                progress = _run(ray, options, model_dir, version, folder, files, workers, threads, cpus, console,
+                                log)
+            finally:
+                ray.shutdown()
+                if temp:
+                    shutil.rmtree(temp, ignore_errors=True)
+        failed = False
+    except Stopped:  # the log is named in a failed run's message; a stopped run leaves nothing
+        failed = False
+        raise
+    finally:
+        if not failed:
+            log.unlink(missing_ok=True)
     progress.stream = err
     progress.finish()
+    folder.drop_replaced()  # a report whose bytes changed was tagged again: its old rows go
     already = len(folder.done)
     errors = _error_rows(folder.folder)
     for error in errors:
@@ -102,7 +126,18 @@ def tag_with_ray(options, model_dir: Path, err) -> int:
         err.write(f"reportag: Ray ({workers} workers × {threads} threads) tagged {progress.reports} reports into "
                   f"{folder.folder} in {time.monotonic() - started:.1f} s" + (f"; {already} reports were there "
                   "already" if already else "") + "\n")
-    return 2 if errors else 0
+    return 2 if errors or inputs.errors else 0
+
+
+def _rearm_sigterm(output: str) -> None:
+    """ray.init replaces the SIGTERM handler with sys.exit(15): put back the one that stops with one line."""
+    import signal
+    import threading
+
+    from .engine import stop_handler
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop_handler(output))
 
 
 @contextmanager
@@ -128,8 +163,8 @@ def _logs_aside(log: Path, err):
         console.close()
 
 
-def _run(ray, options, model_dir: Path, folder, files: list[str], workers: int, threads: int, cpus: int, err,
-         log: Path):
+def _run(ray, options, model_dir: Path, version: str, folder, files: list[str], workers: int, threads: int,
+         cpus: int, err, log: Path):
     """Build and run the pipeline; return the progress counter."""
     from .engine import ProgressLine
 
@@ -145,32 +180,27 @@ def _run(ray, options, model_dir: Path, folder, files: list[str], workers: int, 
     dataset = ray.data.from_items([{"path": p} for p in files],
                                   override_num_blocks=max(1, min(len(files), len(files) // chunk + 1)))
     done_ref = ray.put(folder.done)
-    dataset = dataset.map_batches(read_reports, fn_kwargs={"done_ref": [done_ref], "model_version": model_dir.name},
+    dataset = dataset.map_batches(read_reports, fn_kwargs={"done_ref": [done_ref], "model_version": version},
                                   batch_size=chunk, num_cpus=READ_CPUS, batch_format="numpy")
     dataset = dataset.map_batches(scorer_class(str(model_dir), threads, passed),
                                   batch_size=chunk, num_cpus=actor_cpus, batch_format="numpy",
                                   compute=ActorPoolStrategy(size=workers))  # killed actors restart
     progress = ProgressLine(len(files), options.quiet, err)
     done = threading.Event()
-    failure: list[BaseException] = []
-
-    def write() -> None:
-        try:
-            dataset.write_datasink(make_sink(str(folder.folder)))
-        except BaseException as exc:  # shown by the driver below
-            failure.append(exc)
-        finally:
-            done.set()
-
-    writer = threading.Thread(target=write, daemon=True)
+    # Ray runs in the main thread, where SIGTERM raises Stopped: Ray Data then stops its executor, and no
+    # other thread is inside Ray when ray.shutdown() runs. The watcher only reads finished files.
+    watcher = threading.Thread(target=_watch, args=(folder.folder, progress, done), daemon=True)
     with warnings.catch_warnings():  # Ray's deprecation and sizing notes are not for the user
         warnings.simplefilter("ignore")
-        writer.start()
-        _watch(folder.folder, progress, done)
-        writer.join()
-    if failure:
-        raise InputError("--engine ray", f"the Ray run failed ({str(failure[0]).splitlines()[0][:200]}); "
-                         f"Ray's log: {log}")
+        watcher.start()
+        try:
+            dataset.write_datasink(make_sink(str(folder.folder)))
+        except Exception as exc:
+            reason = str(exc).splitlines()[0][:200] if str(exc) else repr(exc)
+            raise InputError("--engine ray", f"the Ray run failed ({reason}); Ray's log: {log}") from None
+        finally:
+            done.set()
+            watcher.join()
     return progress
 
 

@@ -40,7 +40,7 @@ def read_reports(batch: dict, done_ref: list, model_version: str) -> dict:
             add(error.source, "", "", -1, error.problem)
             continue
         for document in documents:
-            if (document.digest, model_version) not in done:
+            if (document.report, document.digest) not in done:  # the run's model and options are checked
                 add(document.report, document.digest, json.dumps(document.rows, ensure_ascii=False),
                     document.year if document.year is not None else -1, "")
     return out

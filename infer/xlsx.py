@@ -6,10 +6,11 @@ cell is written as text (never a formula) and neutralised like the CSV.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from .files import atomic_open
+from .files import atomic_write_bytes
 from .labels import BY_VALUE, LABEL_NAMES
 from .frame import PARTS
 from .write import display_names, neutralise, part_column, part_rows, summary_rows
@@ -27,33 +28,34 @@ def write_workbook(rows: Sequence[dict], summaries: Sequence[dict], path: Path, 
     import xlsxwriter
 
     names = display_names([s["report"] for s in summaries] or [r["report"] for r in rows])
-    with atomic_open(path, "wb") as handle:
-        book = xlsxwriter.Workbook(handle, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_urls": False, "strings_to_numbers": False})
-        book.set_properties({"title": "reportag tags", "comments": f"model {model_version}",
-                             "author": "reportag"})
-        header = book.add_format({"bold": True, "bg_color": "#eeeeee", "border": 1})
-        wrap = book.add_format({"text_wrap": True, "valign": "top"})
-        score = book.add_format({"num_format": "0.00", "valign": "top"})
-        top = book.add_format({"valign": "top"})
-        if not summary_only:
-            sentences = [{**_place(row, names), "label": row["label"], "label_zh": BY_VALUE[row["label"]].chinese,
-                          "score": row["score"], **{f"p_{n}": (row.get("scores") or {}).get(n) for n in LABEL_NAMES},
-                          "review": row.get("review"), "text": row["text"]} for row in rows]
-            _sheet(book, "sentences", SENTENCE_COLUMNS, sentences, header, wrap, score, top)
-        summary_columns = (("report", 28), ("body", 18), ("year", 6), ("units", 7),
-                           *((n, 10) for n in LABEL_NAMES), *((f"share_{n}", 12) for n in LABEL_NAMES),
-                           *((part_column(p), 12) for p in PARTS))
-        _sheet(book, "summary", summary_columns, summary_rows(summaries), header, wrap, score, top)
-        part_columns = (("report", 28), ("body", 18), ("year", 6), ("part", 14), ("units", 7),
-                        *((n, 10) for n in LABEL_NAMES))
-        _sheet(book, "parts", part_columns, part_rows(summaries), header, wrap, score, top)
-        for key in ("shortfalls", "plans"):
-            items = [{"report": names[s["report"]], "body": s.get("body", ""), "year": s.get("year"),
-                      **{k: item.get(k) for k in ("part", "heading", "index", "score", "text")}}
-                     for s in summaries for item in s[key]]
-            _sheet(book, key, ITEM_COLUMNS, items, header, wrap, score, top)
-        book.close()
+    buffer = io.BytesIO()  # built in memory, then written atomically: a full disk is one WriteError
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False, "strings_to_numbers": False})
+    book.set_properties({"title": "reportag tags", "comments": f"model {model_version}",
+                         "author": "reportag"})
+    header = book.add_format({"bold": True, "bg_color": "#eeeeee", "border": 1})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    score = book.add_format({"num_format": "0.00", "valign": "top"})
+    top = book.add_format({"valign": "top"})
+    if not summary_only:
+        sentences = [{**_place(row, names), "label": row["label"], "label_zh": BY_VALUE[row["label"]].chinese,
+                      "score": row["score"], **{f"p_{n}": (row.get("scores") or {}).get(n) for n in LABEL_NAMES},
+                      "review": row.get("review"), "text": row["text"]} for row in rows]
+        _sheet(book, "sentences", SENTENCE_COLUMNS, sentences, header, wrap, score, top)
+    summary_columns = (("report", 28), ("body", 18), ("year", 6), ("units", 7),
+                       *((n, 10) for n in LABEL_NAMES), *((f"share_{n}", 12) for n in LABEL_NAMES),
+                       *((part_column(p), 12) for p in PARTS))
+    _sheet(book, "summary", summary_columns, summary_rows(summaries), header, wrap, score, top)
+    part_columns = (("report", 28), ("body", 18), ("year", 6), ("part", 14), ("units", 7),
+                    *((n, 10) for n in LABEL_NAMES))
+    _sheet(book, "parts", part_columns, part_rows(summaries), header, wrap, score, top)
+    for key in ("shortfalls", "plans"):
+        items = [{"report": names[s["report"]], "body": s.get("body", ""), "year": s.get("year"),
+                  **{k: item.get(k) for k in ("part", "heading", "index", "score", "text")}}
+                 for s in summaries for item in s[key]]
+        _sheet(book, key, ITEM_COLUMNS, items, header, wrap, score, top)
+    book.close()
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def _place(row: dict, names: dict) -> dict:

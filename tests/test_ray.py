@@ -100,3 +100,30 @@ def test_kills_lose_and_duplicate_nothing(tiny_model, tmp_path, what):
         reports.setdefault(row["report_hash"], []).append(row["index"])
     assert len(reports) == 60
     assert all(sorted(indexes) == list(range(len(indexes))) for indexes in reports.values())
+
+
+def test_sigterm_is_one_line_and_leaves_no_temporary_file(tiny_model, tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for i, path in enumerate(sorted(CORPUS.glob("report-*.txt"))[:40]):
+        shutil.copy(path, folder / f"{i:03d}-{path.name}")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "train.cli", "tag", str(folder), "-m", str(tiny_model),
+                                "-o", f"{out}/", "--engine", "ray", "--workers", "1", "--batch-size", "2", "-q"],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               env={**__import__("os").environ, "TMPDIR": str(temp)})
+    deadline = time.time() + 300
+    while time.time() < deadline and not list((out / "tags").glob("*.parquet")):
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    err = process.communicate(timeout=300)[1]
+    assert process.returncode == 143 and err.strip().splitlines() == [line for line in err.strip().splitlines()
+                                                                       if "stopped by SIGTERM" in line], \
+        (process.returncode, err, [p.read_text()[-2000:] for p in temp.glob("reportag-ray-*")])
+    assert len(err.strip().splitlines()) == 1 and not list(temp.glob("reportag-ray-*"))  # Ray's own files aside
+    resumed = reportag("tag", folder, "-m", tiny_model, "-o", f"{out}/", "--engine", "ray", "--resume", "-q")
+    assert resumed.returncode == 0, resumed.stderr
+    rows, _ = read(out)
+    assert len({row["report"] for row in rows}) == 40

@@ -11,6 +11,12 @@ Writers hold a lock on the labels folder (a second writer waits, then is told th
 is busy), and a merge commits all its files or none: every new file is staged, a journal
 names them, then they are swapped in. A command killed half-way is finished (journal
 complete) or cleaned up (no journal) by the next command that opens the store.
+
+The store only ever writes inside its own folder: the journal and the lock are opened
+without following symlinks, and every journal entry must be a plain name of this folder (a
+staged `.<name>.<id>.tmp` and its `<name>.json`) before anything moves. A journal that
+fails the check (planted in a cloned repository, say) is refused with one line and left
+for the user to inspect; .gitignore keeps journals out of git.
 """
 
 from __future__ import annotations
@@ -24,8 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from infer.errors import InputError
-from infer.files import FolderLock, atomic_write_text
+from infer.errors import InputError, write_error
+from infer.files import FolderLock
 from infer.labels import choices_result
 from infer.read import read_report
 from infer.rows import LS_DATA_FIELDS
@@ -37,6 +43,7 @@ ANNOTATIONS = "annotations"
 JOURNAL = ".commit.json"
 LOCK_SECONDS = 60.0
 _SAFE_STEM = re.compile(r"[\w.\-]{1,100}")
+_STAGED = re.compile(r"\.(?P<final>[\w.\-]{1,200}\.json)\.[0-9a-f]{12}\.tmp")
 
 
 @dataclass
@@ -150,40 +157,70 @@ class AnnotationStore:
             return result
 
     def commit(self, files: dict[Path, str]) -> None:
-        """Write every file or none: stage them, write the journal, swap them in, drop the journal."""
+        """Write every file or none: stage them, write the journal, swap them in, drop the journal.
+
+        WriteError (exit 1) when the disk is full or the folder cannot be written; nothing changes then.
+        """
+        self._check_folder()
         self.folder.mkdir(parents=True, exist_ok=True)
         transaction = uuid.uuid4().hex[:12]
         staged = []
         try:
             for path, text in files.items():
                 tmp = path.with_name(f".{path.name}.{transaction}.tmp")
-                with open(tmp, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-                    handle.flush()
-                    os.fsync(handle.fileno())
                 staged.append((tmp.name, path.name))
-            atomic_write_text(self.folder / JOURNAL, json.dumps({"files": staged}))
-        except BaseException:
+                _write_new(tmp, text.encode("utf-8"))
+            journal_tmp = self.folder / f".{JOURNAL}.{transaction}.tmp"
+            _write_new(journal_tmp, json.dumps({"files": staged}).encode("utf-8"))
+            os.replace(journal_tmp, self.folder / JOURNAL)  # replaces a planted link itself, never its target
+        except BaseException as exc:
             for tmp, _ in staged:
                 (self.folder / tmp).unlink(missing_ok=True)
+            (self.folder / f".{JOURNAL}.{transaction}.tmp").unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise write_error(exc.filename or self.folder, exc) from None
             raise
         self.recover()
+
+    def _check_folder(self) -> None:
+        if self.folder.is_symlink():
+            raise InputError(self.folder, "is a symlink: the labels store writes only inside its own folder")
+
+    def _journal(self) -> list[tuple[str, str]] | None:
+        """The journal's entries, each checked to name a staged file of this folder and its target; None if none."""
+        try:
+            fd = os.open(self.folder / JOURNAL, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise InputError(self.folder / JOURNAL, "is a symlink or unreadable "
+                             f"({exc.strerror}): left as it is; remove it once inspected") from None
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(2**20)
+        try:
+            entries = json.loads(data)["files"]
+            checked = [(str(tmp), str(final)) for tmp, final in entries]
+            for tmp, final in checked:
+                match = _STAGED.fullmatch(tmp)
+                if not match or match["final"] != final or final.startswith("."):
+                    raise ValueError(f"{tmp!r} -> {final!r} is not a staged file of this folder")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(self.folder / JOURNAL, f"is not a journal this store wrote ({str(exc)[:120]}); "
+                             "nothing was moved: inspect it, then remove it") from None
+        return checked
 
     def recover(self) -> None:
         """Finish a journalled commit (swap in what is staged), or remove staged files no journal names."""
         if not self.folder.is_dir():
             return
-        journal = self.folder / JOURNAL
-        if journal.is_file():
-            try:
-                staged = json.loads(journal.read_text(encoding="utf-8"))["files"]
-            except (ValueError, KeyError, TypeError):
-                staged = []  # a journal cut before its atomic rename cannot exist; an unreadable one names nothing
+        staged = self._journal()
+        if staged is not None:
+            self._check_folder()
             for tmp, final in staged:
-                if (self.folder / tmp).is_file():
+                if (self.folder / tmp).is_file() and not (self.folder / tmp).is_symlink():
                     os.replace(self.folder / tmp, self.folder / final)
             _fsync_folder(self.folder)
-            journal.unlink()
+            (self.folder / JOURNAL).unlink()
         for stray in self.folder.glob(".*.tmp"):
             stray.unlink(missing_ok=True)
 
@@ -193,6 +230,15 @@ class AnnotationStore:
             path = self.file_for(item.report)
             if owners.setdefault(path, item.report) != item.report:
                 raise InputError(path, f"two reports share this file name: {owners[path]} and {item.report}")
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """A new file (never through a link, never over an existing file), flushed to disk."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _fsync_folder(folder: Path) -> None:

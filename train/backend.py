@@ -7,13 +7,27 @@ tasks are scored without it, and every prediction says which (`context`, and the
 trains (retraining is `reportag ls pull` and `make train`). The HTTP server answers every
 request: 400 with a JSON reason for a malformed body, 413 over MAX_BODY_BYTES, and a
 connection that stops sending is closed after READ_TIMEOUT seconds.
+
+Only its callers drive it: the Host header must name a loopback address (or one allowed
+with --allow-host), so a web page in a browser cannot post to it (DNS rebinding); an
+optional token is checked in a Bearer or Basic `Authorization` header (Label Studio's ML
+backend settings send basic auth: any user name, the token as password). At most
+SCORING_SLOTS requests score at once, and the requests in (scoring or waiting) hold at most
+MAX_QUEUED_TASKS tasks; beyond that a 503 says so.
+The work of a client that hung up is dropped before each report is scored, and a client
+that went away never prints a traceback.
 """
 
 from __future__ import annotations
 
+import base64
+import hmac
 import json
+import select
+import socket
 import threading
 from pathlib import Path
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from infer.labels import config_problem, ls_prediction
@@ -29,6 +43,9 @@ LISTEN_QUEUE = 512
 CONTEXT_CACHE = 16  # tagged reports kept between requests
 CONTEXT_NOTES = {"report": "scored in its report, as reportag tag scores it",
                  "alone": "scored without its report (the task names no readable report of the project)"}
+SCORING_SLOTS = 4  # requests scored at once
+MAX_QUEUED_TASKS = 4_000  # tasks of the requests being scored or waiting; a request past it is answered 503
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 HANDLED_EVENTS = ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATION_DELETED", "ANNOTATIONS_DELETED",
                   "START_TRAINING")
 
@@ -41,13 +58,35 @@ class BadRequest(Exception):
         self.status = status
 
 
+class ClientGone(Exception):
+    """The client hung up: its remaining work is dropped and nothing is sent."""
+
+
 class ReportagBackend:
     """Label Studio's ML backend contract over a reportag scorer."""
 
-    def __init__(self, scorer):
+    def __init__(self, scorer, slots: int | None = None, max_queued: int | None = None):
         self.scorer = scorer
-        self.busy = threading.BoundedSemaphore(4)  # scorings at once; other requests wait their turn
+        self.busy = threading.BoundedSemaphore(slots or SCORING_SLOTS)  # other requests wait their turn
+        self.max_queued = max_queued or MAX_QUEUED_TASKS
+        self.queued = 0  # tasks of the requests scoring or waiting
+        self.count_lock = threading.Lock()
         self.contexts: dict[tuple, dict[int, dict]] = {}  # tagged reports of the project, oldest first
+
+    @contextmanager
+    def slot(self, tasks: int):
+        """A scoring slot for a request of `tasks` tasks; BadRequest 503 when the queue would pass its bound."""
+        with self.count_lock:
+            if self.queued and self.queued + tasks > self.max_queued:
+                raise BadRequest(f"busy: {self.queued:,} tasks are being scored or waiting (at most "
+                                 f"{self.max_queued:,}); retry shortly", 503)
+            self.queued += tasks
+        try:
+            with self.busy:
+                yield
+        finally:
+            with self.count_lock:
+                self.queued -= tasks
 
     @property
     def model_version(self) -> str:
@@ -62,8 +101,11 @@ class ReportagBackend:
                 raise BadRequest(f"this backend labels reportag tasks: {problem}")
         return {"model_version": self.model_version}
 
-    def predict(self, tasks, context=None) -> list[dict]:
-        """One prediction per task; tasks of one report are scored together, in index order."""
+    def predict(self, tasks, context=None, gone=lambda: False) -> list[dict]:
+        """One prediction per task; tasks of one report are scored together, in index order.
+
+        `gone()` is asked before each report is scored: ClientGone when it says the client left.
+        """
         if not isinstance(tasks, list) or len(tasks) > MAX_TASKS:
             raise BadRequest(f"expected 'tasks': a list of at most {MAX_TASKS} tasks")
         rows = []
@@ -80,16 +122,22 @@ class ReportagBackend:
                          else "", "text": data["text"], "kind": "sentence", "position": position,
                          "index": index if isinstance(index, int) and not isinstance(index, bool) else position})
         rows.sort(key=lambda r: (r["report"], r["index"], r["position"]))
-        with self.busy:
-            in_context = {}
-            for report in {row["report"] for row in rows}:
+        reports: dict[str, list[dict]] = {}
+        for row in rows:
+            reports.setdefault(row["report"], []).append(row)
+        in_context: dict[int, dict] = {}
+        by_position: dict[int, dict] = {}
+        with self.slot(len(rows)):
+            for report, report_rows in reports.items():
+                if gone():
+                    raise ClientGone
                 document = self.report_context(report)
-                for row in rows:
-                    unit = document.get(row["index"]) if document and row["report"] == report else None
+                for row in report_rows:
+                    unit = document.get(row["index"]) if document else None
                     if unit is not None and unit["text"] == row["text"] and not is_structure(unit):
                         in_context[row["position"]] = unit
-            alone = [row for row in rows if row["position"] not in in_context]
-            by_position = {row["position"]: row for row in tag_rows(alone, self.scorer)} if alone else {}
+                alone = [row for row in report_rows if row["position"] not in in_context]
+                by_position.update({row["position"]: row for row in tag_rows(alone, self.scorer)} if alone else {})
         predictions = []
         for i in range(len(tasks)):
             scored = in_context.get(i) or by_position[i]
@@ -140,13 +188,49 @@ class ReportagBackend:
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = LISTEN_QUEUE
+    backend: ReportagBackend
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that went away (reset, broken pipe, timeout) is not an error worth a traceback."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
 
-def make_server(model: str | None = None, host: str = "127.0.0.1", port: int = 9090, scorer=None) -> Server:
+def host_name(header: str) -> str:
+    """The host of a Host header, without its port: '[::1]:9090' -> '::1', 'Localhost:80' -> 'localhost'."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def authorised(header: str | None, token: str) -> bool:
+    """Whether an Authorization header carries the token (Bearer/Token, or Basic with it as the password)."""
+    scheme, _, value = (header or "").strip().partition(" ")
+    if scheme.lower() in ("bearer", "token"):
+        return hmac.compare_digest(value.strip().encode(), token.encode())
+    if scheme.lower() == "basic":
+        try:
+            password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")[2]
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return hmac.compare_digest(password.encode(), token.encode())
+    return False
+
+
+def make_server(model: str | None = None, host: str = "127.0.0.1", port: int = 9090, scorer=None,
+                token: str | None = None, allow_hosts: tuple[str, ...] = (), slots: int | None = None,
+                max_queued: int | None = None) -> Server:
+    """The HTTP server (not yet serving). `token`: required in Authorization when given; `allow_hosts`:
+    Host header names accepted besides the loopback ones and the address it listens on."""
     from infer.locate import resolve_model
     from infer.predict import load_scorer
 
-    backend = ReportagBackend(scorer or load_scorer(resolve_model(model)))
+    backend = ReportagBackend(scorer or load_scorer(resolve_model(model)), slots, max_queued)
+    allowed = {*LOOPBACK_HOSTS, *(h.lower() for h in allow_hosts)} | ({host.lower()} if host not in
+                                                                      ("0.0.0.0", "::", "") else set())
 
     class Handler(BaseHTTPRequestHandler):
         timeout = READ_TIMEOUT
@@ -163,7 +247,36 @@ def make_server(model: str | None = None, host: str = "127.0.0.1", port: int = 9
             self.end_headers()
             self.wfile.write(payload)
 
+        def _refused(self) -> bool:
+            """403 for a Host that is not ours (a web page's request), 401 without the token."""
+            if "Host" in self.headers and host_name(self.headers["Host"]) not in allowed:
+                self._send(403, {"error": f"Host {self.headers['Host'][:100]!r} is not allowed: call the backend "
+                                 "by a loopback address, or start it with --allow-host NAME"})
+                return True
+            if token and not authorised(self.headers.get("Authorization"), token):
+                self.send_response(401)
+                payload = b'{"error": "this backend needs its token (basic auth password or Bearer)"}'
+                for name, value in (("WWW-Authenticate", 'Basic realm="reportag"'), ("Connection", "close"),
+                                    ("Content-Type", "application/json"), ("Content-Length", str(len(payload)))):
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+                self.close_connection = True
+                return True
+            return False
+
+        def _gone(self) -> bool:
+            """Whether the client closed its connection (readable, and nothing to read)."""
+            try:
+                if not select.select([self.connection], [], [], 0)[0]:
+                    return False
+                return self.connection.recv(1, socket.MSG_PEEK) == b""
+            except OSError:
+                return True
+
         def do_GET(self):
+            if self._refused():
+                return
             if self.path.rstrip("/") in ("/health", ""):
                 self._send(200, {"status": "UP", "model_class": "reportag", "model_version": backend.model_version})
             else:
@@ -191,13 +304,15 @@ def make_server(model: str | None = None, host: str = "127.0.0.1", port: int = 9
 
         def do_POST(self):
             try:
+                if self._refused():
+                    return
                 body = self._body()
                 route = self.path.rstrip("/")
                 if route == "/predict":
                     if not isinstance(body, dict):
                         raise BadRequest("expected a JSON object {'tasks': [...]}")
                     results = backend.predict(body.get("tasks"), body.get("params", {}).get("context")
-                                              if isinstance(body.get("params"), dict) else None)
+                                              if isinstance(body.get("params"), dict) else None, self._gone)
                     return self._send(200, {"results": results, "model_version": backend.model_version})
                 if route == "/setup":
                     return self._send(200, backend.setup(body if isinstance(body, dict) else {}))
@@ -207,7 +322,7 @@ def make_server(model: str | None = None, host: str = "127.0.0.1", port: int = 9
                 self._send(404, {"error": f"no route {self.path}"})
             except BadRequest as exc:
                 self._send(exc.status, {"error": str(exc)})
-            except TimeoutError:
+            except (TimeoutError, ClientGone, ConnectionError):
                 self.close_connection = True
             except Exception as exc:  # never a dropped connection: a 500 with the reason
                 self._send(500, {"error": f"{exc.__class__.__name__}: {exc}"[:300]})
@@ -215,4 +330,6 @@ def make_server(model: str | None = None, host: str = "127.0.0.1", port: int = 9
         def log_message(self, format, *args):  # keep the terminal quiet; errors go back as JSON
             pass
 
-    return Server((host, port), Handler)
+    server = Server((host, port), Handler)
+    server.backend = backend
+    return server

@@ -221,11 +221,16 @@ def ls_backend(
     model: Annotated[Optional[str], typer.Option("--model", "-m", metavar="DIR", help="The model to serve.")] = None,
     host: Annotated[str, typer.Option(metavar="HOST", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(metavar="PORT", min=1, max=65535, help="Port to listen on.")] = 9090,
+    token: Annotated[Optional[str], typer.Option(metavar="TOKEN", envvar="REPORTAG_BACKEND_TOKEN",
+                                                 help="Require this token (Label Studio: basic auth, any user, "
+                                                 "the token as password).")] = None,
+    allow_host: Annotated[Optional[list[str]], typer.Option("--allow-host", metavar="NAME", help="Accept this "
+                                                            "Host header besides loopback names; repeatable.")] = None,
 ) -> None:
     """Serve the model as a Label Studio ML backend (/health, /setup, /predict, /webhook)."""
     from .backend import make_server
 
-    server = guarded(make_server, model, host, port)
+    server = guarded(make_server, model, host, port, token=token, allow_hosts=tuple(allow_host or ()))
     typer.echo(f"reportag ML backend on http://{host}:{server.server_address[1]}", err=True)
     try:
         server.serve_forever()

@@ -109,11 +109,12 @@ def select_uncertain(rows: list[dict], n: int, strategy: str, seed: int = 0) -> 
 
 
 def api_errors(function):
-    """Turn the SDK's ApiError (a refused request) into one InputError line naming what the server said."""
+    """Turn the SDK's ApiError (a refused request) and a cut connection into one InputError line."""
     import functools
 
     @functools.wraps(function)
     def wrapper(client, *args, **kwargs):
+        import httpx
         from label_studio_sdk.core.api_error import ApiError
 
         try:
@@ -122,6 +123,9 @@ def api_errors(function):
             body = exc.body if isinstance(exc.body, dict) else {}
             reason = body.get("validation_errors") or body.get("detail") or exc.body
             raise InputError(f"Label Studio ({exc.status_code})", f"{function.__name__}: {reason}") from None
+        except (httpx.TransportError, ConnectionError) as exc:  # the server went away mid-request
+            raise InputError("Label Studio", f"{function.__name__}: the connection failed ({exc.__class__.__name__}); "
+                             "nothing was changed: check that Label Studio is running and try again") from None
     return wrapper
 
 
