@@ -199,13 +199,11 @@ def ls_agreement(
 
     from infer.files import atomic_write_text
 
-    from .labelstudio import connect, find_project
-    from .readings import agreement, disagreements as unsettled
+    from .labelstudio import connect
+    from .readings import agreement, disagreements as unsettled, project_tasks
 
     client = guarded(connect)
-    found = guarded(find_project, client, project)
-    raw = b"".join(client.projects.exports.download_sync(found.id, export_type="JSON", download_all_tasks=True))
-    tasks = json.loads(raw.decode("utf-8"))
+    tasks = guarded(project_tasks, client, project)
     figures = agreement(tasks)
     typer.echo(json.dumps(figures, ensure_ascii=False, indent=1))
     if output:

@@ -221,9 +221,7 @@ def pull(client, project_name: str, labels_root: Path, overwrite: bool = False, 
     changed = [task_id for task_id, stamp in seen.items() if known.get(task_id) != stamp]
     tasks: list = []
     for start in range(0, len(changed), EXPORT_CHUNK):
-        raw = b"".join(client.projects.exports.download_sync(project.id, export_type="JSON", download_all_tasks=True,
-                                                             ids=changed[start:start + EXPORT_CHUNK]))
-        tasks += json.loads(raw.decode("utf-8"))
+        tasks += export_tasks(client, project.id, changed[start:start + EXPORT_CHUNK])
     source = f"Label Studio project {project_name!r}"
     result = import_tasks(parse_tasks(tasks, source), source, labels_root, overwrite=overwrite)
     result.fetched = len(changed)
@@ -231,6 +229,23 @@ def pull(client, project_name: str, labels_root: Path, overwrite: bool = False, 
     state[key] = seen
     atomic_write_text(state_path, json.dumps(state, sort_keys=True))
     return result
+
+
+def export_tasks(client, project_id: int, ids: list[str]) -> list:
+    """The JSON export of the given tasks only.
+
+    Label Studio reads the subset from `ids[]` query parameters; the SDK's `download_sync(ids=…)` sends
+    `ids`, which the server ignores (it would export the whole project every time), so the request is
+    made here with the SDK's own HTTP client, base URL and credentials.
+    """
+    wrapper = client._client_wrapper
+    response = wrapper.httpx_client.httpx_client.get(
+        f"{wrapper.get_base_url().rstrip('/')}/api/projects/{project_id}/export",
+        params=[("exportType", "JSON"), ("download_all_tasks", "true"), *(("ids[]", i) for i in ids)],
+        headers=wrapper.get_headers(), timeout=300)
+    if response.status_code != 200:
+        raise InputError(f"Label Studio ({response.status_code})", f"export: {response.text[:200]}")
+    return json.loads(response.content.decode("utf-8"))
 
 
 def _load_state(path: Path) -> dict:

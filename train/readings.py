@@ -176,6 +176,15 @@ def agreement(tasks: list[dict]) -> dict:
     }
 
 
+@api_errors
+def project_tasks(client, project_name: str) -> list[dict]:
+    """Every task of the project with its data, annotations (with who completed them) and predictions."""
+    project = find_project(client, project_name)
+    return [{"data": t.data, "annotations": [a if isinstance(a, dict) else dict(a) for a in t.annotations or []],
+             "predictions": [p if isinstance(p, dict) else p.dict() for p in t.predictions or []]}
+            for t in client.tasks.list(project=project.id, fields="all")]
+
+
 def disagreements(tasks: list[dict]) -> list[dict]:
     """Tasks whose readers disagree and that no ground-truth annotation settles yet, in report order."""
     out = []
