@@ -111,9 +111,9 @@ def stats_tables(rows: list[dict]):
 
     def count_table(title: str, first: str, groups: dict[str, Counter]) -> Table:
         table = Table(title=title)
-        table.add_column(first, no_wrap=True)
+        table.add_column(first, overflow="fold")  # a narrow terminal folds names, never cuts a count
         for name in (*LABEL_NAMES, "total"):
-            table.add_column(name, justify="right")
+            table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
         total = Counter()
         for key in sorted(groups):
             total.update(groups[key])
