@@ -1,0 +1,95 @@
+"""Ranking a review's units for each promise: sentence embeddings, BM25 on characters, or both combined.
+
+- `embedding`: cosine similarity of unit-length sentence embeddings (infer.embed);
+- `bm25`: Okapi BM25 (k1 = 1.2, b = 0.75) over character unigrams and bigrams, digits
+  removed (a promise of 100 and a review of 104 should not differ on the number);
+- `combined`: WEIGHT × cosine + (1 − WEIGHT) × BM25 divided by the best BM25 score of that
+  promise, so both lie in [0, 1] (train.track_eval chose the method and WEIGHT on held-in pairs).
+
+Each returns, per promise, the indices of the top-k candidates best first with the cosine
+similarity (what the output shows and the "no evidence" threshold reads) and the score
+the ranking used.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+METHODS = ("embedding", "bm25", "combined")
+WEIGHT = 0.5  # weight of the cosine in the combined score
+K1, B = 1.2, 0.75
+_NOT_WORD = re.compile(r"[\W\d_]+")
+
+
+def char_terms(text: str) -> list[str]:
+    """Character unigrams and bigrams of the text's letters (punctuation, spaces and digits dropped)."""
+    terms: list[str] = []
+    for run in _NOT_WORD.split(text):
+        terms.extend(run)
+        terms.extend(run[i:i + 2] for i in range(len(run) - 1))
+    return terms
+
+
+class BM25:
+    """Okapi BM25 over a fixed list of documents: `scores(query)` -> one float per document."""
+
+    def __init__(self, documents: Sequence[str]):
+        self.terms = [Counter(char_terms(d)) for d in documents]
+        self.lengths = [sum(t.values()) for t in self.terms]
+        self.average = (sum(self.lengths) / len(self.lengths)) if self.lengths else 0.0
+        frequency: Counter = Counter()
+        for terms in self.terms:
+            frequency.update(terms.keys())
+        n = len(documents)
+        self.idf = {term: math.log(1 + (n - f + 0.5) / (f + 0.5)) for term, f in frequency.items()}
+
+    def scores(self, query: str) -> list[float]:
+        wanted = Counter(char_terms(query))
+        result = []
+        for terms, length in zip(self.terms, self.lengths):
+            norm = K1 * (1 - B + B * length / (self.average or 1))
+            total = 0.0
+            for term, count in wanted.items():
+                tf = terms.get(term)
+                if tf:
+                    total += self.idf[term] * tf * (K1 + 1) / (tf + norm) * min(count, 2)
+            result.append(total)
+        return result
+
+
+def rank(promises: Sequence[str], candidates: Sequence[str], promise_vectors=None, candidate_vectors=None,
+         method: str = "combined", k: int = 3, weight: float = WEIGHT) -> list[list[tuple[int, float, float]]]:
+    """Per promise: up to k (candidate index, cosine, ranking score), best first.
+
+    `promise_vectors` / `candidate_vectors` (unit-length rows) are needed unless method is
+    "bm25"; with "bm25" alone the cosine is reported as the BM25 score scaled to [0, 1].
+    """
+    import numpy as np
+
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}")
+    if not candidates or not promises:
+        return [[] for _ in promises]
+    cosine = None
+    if method != "bm25":
+        cosine = np.asarray(promise_vectors, dtype=np.float32) @ np.asarray(candidate_vectors, dtype=np.float32).T
+    lexical = None
+    if method != "embedding":
+        index = BM25(candidates)
+        lexical = np.array([index.scores(p) for p in promises], dtype=np.float64)
+        lexical = lexical / np.maximum(lexical.max(axis=1, keepdims=True), 1e-9)
+    if method == "embedding":
+        score = cosine.astype(np.float64)
+    elif method == "bm25":
+        score = lexical
+        cosine = lexical
+    else:
+        score = weight * cosine + (1 - weight) * lexical
+    result = []
+    for row in range(len(promises)):
+        top = np.argsort(-score[row], kind="stable")[:k]
+        result.append([(int(i), float(cosine[row, i]), float(score[row, i])) for i in top])
+    return result

@@ -1,0 +1,123 @@
+"""A promise's status from its targets and its evidence: met, exceeded, missed, no evidence, unclear.
+
+The rule that decided is returned with the status, in words a reviewer can check:
+
+- no evidence: no unit of the review scores at least the threshold (never "missed": a
+  report that does not mention a promise says nothing about whether it was kept);
+- a target (infer.quantity) is compared with the figure of the same unit whose indicator
+  shares the most words with it, in the evidence shown: a ceiling (以内/以下/不超过, or an
+  indicator where less is better such as 失业率 or 涨幅) is met at or below it; "about"
+  (左右/约) is met within ±0.5 percentage points (± 5 % of the value for other units), exceeded
+  above and missed below; "at least" (以上/不少于/力争, or a plain figure) is met at it,
+  exceeded above (or when the review says 超过/超 the same figure) and missed below;
+  a promise with several targets is missed if any is missed, exceeded if all compared are
+  exceeded, else met;
+- unclear: evidence was found but holds no figure for any of the promise's targets;
+- met: evidence was found and the promise has no figure to compare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .quantity import ABOUT, AT_MOST, Quantity, lower_is_better, quantities
+
+MET, EXCEEDED, MISSED, NO_EVIDENCE, UNCLEAR = "met", "exceeded", "missed", "no evidence", "unclear"
+STATUSES = (MET, EXCEEDED, MISSED, UNCLEAR, NO_EVIDENCE)
+MIN_INDICATOR_OVERLAP = 0.3  # share of the target's indicator bigrams that the reported figure's words must hold
+PERCENT_UNITS = ("%", "‰", "个百分点")
+
+
+@dataclass
+class Verdict:
+    """The status of one promise, the rule that decided it, and the figures compared (as text)."""
+
+    status: str
+    rule: str
+    target: str = ""  # the promise's targets, "; "-joined
+    actual: str = ""  # the figures read from the evidence, "; "-joined
+
+
+def _grams(text: str) -> set[str]:
+    text = "".join(ch for ch in text if ch.isalnum())
+    return {text[i:i + 2] for i in range(len(text) - 1)} or set(text)
+
+
+def overlap(target: Quantity, actual: Quantity) -> float:
+    """How much of the target's indicator (and the words after its figure) the reported figure's words hold."""
+    wanted = _grams(target.indicator + target.after)
+    if not wanted:
+        return 0.0
+    return len(wanted & _grams(actual.indicator + actual.after)) / len(wanted)
+
+
+def _value(q: Quantity) -> str:
+    value = q.value
+    for scale, word in ((10**8, "亿"), (10**4, "万")):
+        if abs(value) >= scale and q.unit not in PERCENT_UNITS:
+            return f"{value / scale:g}{word}{q.unit}"
+    return f"{value:g}{q.unit}"
+
+
+def compare(target: Quantity, actual: Quantity) -> tuple[str, str]:
+    """(status, why) of one target against one reported figure of the same unit."""
+    t, a = target.value, actual.value
+    tolerance = 0.5 if target.unit in PERCENT_UNITS else 0.05 * abs(t)
+    if lower_is_better(target):
+        limit = t + (tolerance if target.comparator == ABOUT else 0)
+        return (MET, f"ceiling: {_value(actual)} ≤ {_value(target)}") if a <= limit + 1e-9 else \
+            (MISSED, f"ceiling: {_value(actual)} > {_value(target)}")
+    if target.comparator == ABOUT:
+        if abs(a - t) <= tolerance + 1e-9:
+            return MET, f"about: {_value(actual)} within ±{tolerance:g} of {_value(target)}"
+        return (EXCEEDED, f"about: {_value(actual)} above {_value(target)}") if a > t else \
+            (MISSED, f"about: {_value(actual)} below {_value(target)}")
+    if target.comparator == AT_MOST:  # unreachable after lower_is_better, kept for clarity
+        return MET, f"ceiling: {_value(actual)} ≤ {_value(target)}"
+    if a > t + 1e-9 or (abs(a - t) <= 1e-9 and actual.approximate and actual.comparator != ABOUT):
+        return EXCEEDED, f"at least: {_value(actual)} above {_value(target)}"
+    if a >= t - 1e-9:
+        return MET, f"at least: {_value(actual)} reaches {_value(target)}"
+    return MISSED, f"at least: {_value(actual)} below {_value(target)}"
+
+
+def reported(target: Quantity, figures: Sequence[Quantity]) -> Quantity | None:
+    """The figure of the evidence that reports on `target`: same unit, most indicator words shared."""
+    best, best_score = None, MIN_INDICATOR_OVERLAP - 1e-9
+    for figure in figures:
+        if figure.unit != target.unit:
+            continue
+        score = overlap(target, figure)
+        if score > best_score:
+            best, best_score = figure, score
+    return best
+
+
+def judge(promise: str, evidence: Sequence[str], best_similarity: float, threshold: float) -> Verdict:
+    """The verdict for one promise given its evidence texts (best first) and the best evidence's similarity."""
+    targets = quantities(promise, plan=True)
+    target_text = "; ".join(t.shown() for t in targets)
+    if not evidence or best_similarity < threshold:
+        return Verdict(NO_EVIDENCE, f"no review unit scores ≥ {threshold:.2f} (best {best_similarity:.2f})",
+                       target_text)
+    figures = [q for text in evidence for q in quantities(text, plan=False)]
+    results = []
+    for target in targets:
+        actual = reported(target, figures)
+        if actual is not None:
+            status, why = compare(target, actual)
+            results.append((target, actual, status, why))
+    actual_text = "; ".join(a.shown() for _, a, _, _ in results)
+    if not targets:
+        return Verdict(MET, f"evidence scores {best_similarity:.2f} ≥ {threshold:.2f}; no figure to compare",
+                       target_text, actual_text)
+    if not results:
+        return Verdict(UNCLEAR, "evidence found, but it gives no figure for "
+                       + "; ".join(t.shown() for t in targets), target_text, actual_text)
+    statuses = [status for _, _, status, _ in results]
+    status = MISSED if MISSED in statuses else EXCEEDED if all(s == EXCEEDED for s in statuses) else MET
+    why = "; ".join(f"{t.indicator or t.after}: {w} → {s}" for t, _, s, w in results)
+    if len(results) > 1:
+        why += " (any missed → missed; all exceeded → exceeded; else met)"
+    return Verdict(status, why, target_text, actual_text)

@@ -1,0 +1,166 @@
+"""Measures `reportag track` on the labelled promises (labels/promises/): evidence recall@3 and status accuracy.
+
+    python -m train.track_eval                       # every method on the held-out pairs, tuned on TUNE
+    python -m train.track_eval --time 28             # also: `reportag track` on 28 tagged pairs, whole process
+
+Each labelled promise names its pair of reports (in ../shared/corpus/provinces), its
+evidence units in the later report (or none) and its status, decided by a reader. For
+each method (embedding, BM25, combined) the promise's text is ranked against the
+tracker's evidence candidates of the later report (measure and achievement units outside
+its plan and shortfall parts); recall@3 counts a promise with evidence as found when one
+of its evidence units is in the top 3; status accuracy compares infer.status's verdict
+with the reader's. The threshold and the combination weight are chosen on the TUNE pairs
+only, and the figures quoted are those of the other pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from infer.embed import Embedder
+from infer.match import rank
+from infer.pairs import Pair
+from infer.status import judge
+from infer.track import evidence_of, promises_of
+from infer.track_inputs import load_reports
+
+CORPUS = Path("../shared/corpus/provinces")
+TUNE = ("beijing", "shanghai", "zhejiang")  # the pairs the threshold and weight are chosen on
+THRESHOLDS = tuple(round(0.70 + 0.01 * i, 2) for i in range(21))
+WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+
+
+def load_set(folder: Path = Path("labels/promises")) -> dict[str, list[dict]]:
+    """{province: its labelled promises}."""
+    return {path.stem: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            for path in sorted(folder.glob("*.jsonl"))}
+
+
+def tagged_reports(names: list[str], model: str | None, cache: Path) -> dict[str, object]:
+    """Reports by file name, tagged once with the model and kept as JSONL in `cache`."""
+    from infer.write import to_jsonl
+
+    cache.mkdir(parents=True, exist_ok=True)
+    reports = {}
+    for name in names:
+        tagged = cache / (Path(name).stem + ".jsonl")
+        if not tagged.exists():
+            [report] = load_reports([str(CORPUS / name)], model)
+            for row in report.rows:
+                row["report"] = name
+            tagged.write_text(to_jsonl(report.rows), encoding="utf-8")
+        [report] = load_reports([str(tagged)])
+        reports[name] = report
+    return reports
+
+
+def score_pair(items: list[dict], pair: Pair, embedder: Embedder, method: str, weight: float) -> list[dict]:
+    """Per labelled promise: the ranked evidence (index, cosine) and the reader's labels."""
+    candidates = evidence_of(pair.review)
+    texts = [c["text"] for c in candidates]
+    promises = [item["promise"] for item in items]
+    pv = embedder.embed(promises) if method != "bm25" else None
+    cv = embedder.embed(texts) if method != "bm25" else None
+    ranked = rank(promises, texts, pv, cv, method, k=3, weight=weight)
+    selected = {p["index"] for p in promises_of(pair.promise)}
+    return [{"item": item, "top": [(candidates[i]["index"], cos, candidates[i]["text"]) for i, cos, _ in top],
+             "candidates": {c["index"] for c in candidates}, "selected": item["index"] in selected}
+            for item, top in zip(items, ranked)]
+
+
+def measure(scored: list[dict], threshold: float) -> dict:
+    """recall@3, status accuracy and their counts for promises scored by `score_pair`."""
+    with_evidence = [s for s in scored if s["item"]["evidence"]]
+    found = sum(any(i in {e["index"] for e in s["item"]["evidence"]} for i, _, _ in s["top"]) for s in with_evidence)
+    reachable = sum(any(e["index"] in s["candidates"] for e in s["item"]["evidence"]) for s in with_evidence)
+    right, confusion = 0, Counter()
+    for s in scored:
+        best = s["top"][0][1] if s["top"] else 0.0
+        verdict = judge(s["item"]["promise"], [t for _, _, t in s["top"]], best, threshold)
+        right += verdict.status == s["item"]["status"]
+        confusion[(s["item"]["status"], verdict.status)] += 1
+    return {"promises": len(scored), "with_evidence": len(with_evidence),
+            "recall@3": round(found / max(len(with_evidence), 1), 3),
+            "evidence_among_candidates": round(reachable / max(len(with_evidence), 1), 3),
+            "status_accuracy": round(right / max(len(scored), 1), 3),
+            "selected_as_promise": round(sum(s["selected"] for s in scored) / max(len(scored), 1), 3),
+            "confusion": {f"{a} → {b}": n for (a, b), n in sorted(confusion.items())}}
+
+
+def evaluate(model: str | None, encoder: str, cache: Path) -> dict:
+    """Every method: tuned on TUNE, measured on the other pairs (and on all, for reference)."""
+    data = load_set()
+    names = sorted({n for items in data.values() for item in items
+                    for n in (item["promise_report"], item["review_report"])})
+    reports = tagged_reports(names, model, cache)
+    embedder = Embedder(encoder)
+    results = {}
+    for method in ("embedding", "bm25", "combined"):
+        best = None
+        for weight in (WEIGHTS if method == "combined" else (1.0,)):
+            scored = defaultdict(list)
+            for province, items in data.items():
+                by_pair = defaultdict(list)
+                for item in items:
+                    by_pair[(item["promise_report"], item["review_report"])].append(item)
+                for (a, b), group in by_pair.items():
+                    scored[province].extend(score_pair(group, Pair(reports[a], reports[b]), embedder, method, weight))
+            tune = [s for p in TUNE for s in scored[p]]
+            for threshold in (THRESHOLDS if method != "bm25" else tuple(round(0.1 * i, 1) for i in range(11))):
+                figures = measure(tune, threshold)
+                key = (figures["recall@3"], figures["status_accuracy"])
+                if best is None or key > best[0]:
+                    best = (key, weight, threshold, scored)
+        _, weight, threshold, scored = best
+        held = [s for p in scored if p not in TUNE for s in scored[p]]
+        results[method] = {"weight": weight, "threshold": threshold,
+                           "tune": measure([s for p in TUNE for s in scored[p]], threshold),
+                           "held_out": measure(held, threshold),
+                           "held_out_pairs": sorted(p for p in scored if p not in TUNE)}
+    return results
+
+
+def time_pairs(n: int, model: str | None, cache: Path) -> dict:
+    """`reportag track` on the tagged JSONL of n province pairs, timed as a whole process."""
+    provinces = sorted(p.name[len("gwr-2025-"):-4] for p in CORPUS.glob("gwr-2025-*.txt")
+                       if (CORPUS / p.name.replace("2025", "2026")).exists())[:n]
+    names = [f"gwr-{y}-{p}.txt" for p in provinces for y in (2025, 2026)]
+    tagged_reports(names, model, cache)
+    files = [str(cache / (Path(name).stem + ".jsonl")) for name in names]
+    out = cache.parent / "track-time.jsonl"
+    command = [sys.executable, "-m", "train.cli", "track", *files, "-o", str(out), "-q"]
+    if model:
+        command += ["--model", model]
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    rows = out.read_text(encoding="utf-8").count("\n") if out.exists() else 0
+    return {"pairs": len(provinces), "seconds": round(seconds, 1), "promises": rows, "exit": done.returncode,
+            "stderr_tail": done.stderr.strip().splitlines()[-3:]}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="models/reportag-default", help="the tagging model")
+    parser.add_argument("--encoder", default=None, help="a sentence encoder folder (default: the model's encoder/)")
+    parser.add_argument("--cache", default="runs/track/tagged", help="where tagged reports are kept")
+    parser.add_argument("--time", type=int, default=0, metavar="N", help="also time `reportag track` on N pairs")
+    parser.add_argument("--out", default="runs/track/metrics.json")
+    args = parser.parse_args(argv)
+    encoder = args.encoder or str(Path(args.model) / "encoder")
+    results = evaluate(args.model, encoder, Path(args.cache))
+    if args.time:
+        results["time"] = time_pairs(args.time, args.model, Path(args.cache))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(results, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
