@@ -31,7 +31,7 @@ QUANTITY = re.compile(
     rf"(?P<more>余|多)?\s*(?P<unit>{_UNIT})")
 _CLAUSE = re.compile(r"[，,；;。：:！？!?\n]")
 _AT_LEAST_BEFORE = re.compile(r"(?:不低于|不少于|不小于|超过|超|突破|力争|争取|确保|达|高于|多于)\s*$")
-_AT_MOST_BEFORE = re.compile(r"(?:不超过|不高于|控制在|低于|少于|小于|降至|压减至|压降至|以内)\s*$")
+_AT_MOST_BEFORE = re.compile(r"(?:不超过|不高于|控制在|(?<!不)低于|(?<!不)少于|(?<!不)小于|降至|压减至|压降至|以内)\s*$")
 _ABOUT_BEFORE = re.compile(r"(?:约|大约|近|接近)\s*$")
 _AT_LEAST_AFTER = re.compile(r"^\s*(?:以上|及以上|多|余|有余)")
 _AT_MOST_AFTER = re.compile(r"^\s*(?:以内|以下|之内)")
@@ -136,15 +136,17 @@ def quantities(text: str, plan: bool = True) -> list[Quantity]:
                 unit = "个百分点"
             after = clause[match.end():match.end() + 4]
             before = clause[previous_end:match.start()]
-            if _YEAR_CONTEXT.match(clause[match.start():]):
-                continue
+            if _YEAR_CONTEXT.match(clause[match.start():]) or re.match(r"内", after):
+                continue  # a year, or a qualifier such as "50米内换乘" / "3年内": no target
             comparator, approximate = (AT_LEAST if plan else ""), False
             if _AT_MOST_AFTER.match(after) or _AT_MOST_BEFORE.search(before):
                 comparator = AT_MOST
             elif _ABOUT_AFTER.match(after) or _ABOUT_BEFORE.search(before):
                 comparator, approximate = ABOUT, True
             elif match.group("more") or _AT_LEAST_AFTER.match(after) or _AT_LEAST_BEFORE.search(before):
-                comparator, approximate = AT_LEAST, not plan
+                comparator = AT_LEAST  # "more than" (超过/超/突破/余/多), not "at least" (以上): the value was passed
+                approximate = bool(match.group("more") or re.search(r"(?:超过|超|突破)\s*$", before)
+                                   or re.match(r"\s*(?:多|余|有余)", after))
             if not comparator:
                 comparator = ABOUT if not plan else AT_LEAST
             if plan and comparator == ABOUT and before.rstrip().endswith("近"):

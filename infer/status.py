@@ -7,7 +7,7 @@ The rule that decided is returned with the status, in words a reviewer can check
 - a target (infer.quantity) is compared with the figure of the same unit whose indicator
   shares the most words with it, in the evidence shown: a ceiling (以内/以下/不超过, or an
   indicator where less is better such as 失业率 or 涨幅) is met at or below it; "about"
-  (左右/约) is met within ±0.5 percentage points (± 5 % of the value for other units), exceeded
+  (左右/约) is met within ±0.2 percentage points (± 5 % of the value for other units), exceeded
   above and missed below; "at least" (以上/不少于/力争, or a plain figure) is met at it,
   exceeded above (or when the review says 超过/超 the same figure) and missed below;
   a promise with several targets is missed if any is missed, exceeded if all compared are
@@ -63,7 +63,7 @@ def _value(q: Quantity) -> str:
 def compare(target: Quantity, actual: Quantity) -> tuple[str, str]:
     """(status, why) of one target against one reported figure of the same unit."""
     t, a = target.value, actual.value
-    tolerance = 0.5 if target.unit in PERCENT_UNITS else 0.05 * abs(t)
+    tolerance = 0.2 if target.unit in PERCENT_UNITS else 0.05 * abs(t)
     if lower_is_better(target):
         limit = t + (tolerance if target.comparator == ABOUT else 0)
         return (MET, f"ceiling: {_value(actual)} ≤ {_value(target)}") if a <= limit + 1e-9 else \
@@ -75,7 +75,8 @@ def compare(target: Quantity, actual: Quantity) -> tuple[str, str]:
             (MISSED, f"about: {_value(actual)} below {_value(target)}")
     if target.comparator == AT_MOST:  # unreachable after lower_is_better, kept for clarity
         return MET, f"ceiling: {_value(actual)} ≤ {_value(target)}"
-    if a > t + 1e-9 or (abs(a - t) <= 1e-9 and actual.approximate and actual.comparator != ABOUT):
+    said_more = actual.approximate and actual.comparator != ABOUT and not target.approximate  # 超过100家 vs 100家
+    if a > t + 1e-9 or (abs(a - t) <= 1e-9 and said_more):
         return EXCEEDED, f"at least: {_value(actual)} above {_value(target)}"
     if a >= t - 1e-9:
         return MET, f"at least: {_value(actual)} reaches {_value(target)}"

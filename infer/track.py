@@ -81,6 +81,8 @@ def evidence_of(report: Report, by_label: bool = True) -> list[dict]:
             continue
         if by_label and row.get("label") not in EVIDENCE_LABELS:
             continue
+        if is_title(row):  # "激发经营主体活力。": a review's sub-title reports nothing by itself
+            continue
         if not by_label and row.get("part") == PREAMBLE:
             continue
         found.append(row)

@@ -90,9 +90,30 @@ def train(
                      learning_rate=learning_rate, batch_size=batch_size, seed=seed, max_steps=max_steps,
                      quantize=quantize)
     path = guarded(train_default, labels, config, output)
-    typer.echo(f"saved {path}", err=True)
+    from .encoder_export import export_encoder
+
+    # The sentence encoder of `reportag track` travels in the model folder (and is installed with it).
+    typer.echo(f"saved {path} (sentence encoder: {guarded(export_encoder, base_model, path)})", err=True)
     if install:
         typer.echo(f"installed {guarded(install_model, path)}", err=True)
+
+
+@app.command(epilog="Example:\n\n    reportag encoder --model models/reportag-default")
+def encoder(
+    model: Annotated[Path, typer.Option("--model", "-m", metavar="DIR", help="The model folder to add encoder/ "
+                                        "to.")] = DEFAULT_MODEL,
+    base_model: Annotated[str, typer.Option("--base-model", metavar="MODEL", help="The sentence-embedding model "
+                                            "to export (mean pooling).")] = TRAIN_DEFAULTS.base_model,
+    quantize: Annotated[bool, typer.Option("--quantize/--no-quantize", help="int8 weights (smaller, faster, "
+                                           "slightly different similarities).")] = False,
+) -> None:
+    """Export the base model's sentence encoder to ONNX into MODEL/encoder/, for `reportag track`."""
+    require()
+    from .encoder_export import export_encoder
+
+    if not model.is_dir():
+        fail(f"{model}: model folder not found")
+    typer.echo(f"saved {guarded(export_encoder, base_model, model, quantize)}", err=True)
 
 
 Split = choices("Split", SPLITS)

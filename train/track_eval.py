@@ -36,6 +36,21 @@ THRESHOLDS = tuple(round(0.70 + 0.01 * i, 2) for i in range(21))
 WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
+class Memo:
+    """An embedder that embeds each text once (the methods and weights tried share the vectors)."""
+
+    def __init__(self, embedder: Embedder):
+        self.embedder, self.vectors = embedder, {}
+
+    def embed(self, texts):
+        import numpy as np
+
+        todo = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        for text, vector in zip(todo, self.embedder.embed(todo) if todo else []):
+            self.vectors[text] = vector
+        return np.stack([self.vectors[t] for t in texts])
+
+
 def load_set(folder: Path = Path("labels/promises")) -> dict[str, list[dict]]:
     """{province: its labelled promises}."""
     return {path.stem: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -43,8 +58,18 @@ def load_set(folder: Path = Path("labels/promises")) -> dict[str, list[dict]]:
 
 
 def tagged_reports(names: list[str], model: str | None, cache: Path) -> dict[str, object]:
-    """Reports by file name, tagged once with the model and kept as JSONL in `cache`."""
+    """Reports by file name, tagged once with the model and kept as JSONL in `cache` (model None: framed only)."""
+    from infer.frame import frame_rows
+    from infer.pairs import Report
+    from infer.pipeline import read_documents
     from infer.write import to_jsonl
+
+    if model is None:
+        reports = {}
+        for name in names:
+            document = read_documents(CORPUS / name)[0]
+            reports[name] = Report(name, document.rows, frame_rows(document.rows))
+        return reports
 
     cache.mkdir(parents=True, exist_ok=True)
     reports = {}
@@ -60,15 +85,16 @@ def tagged_reports(names: list[str], model: str | None, cache: Path) -> dict[str
     return reports
 
 
-def score_pair(items: list[dict], pair: Pair, embedder: Embedder, method: str, weight: float) -> list[dict]:
+def score_pair(items: list[dict], pair: Pair, embedder: Embedder, method: str, weight: float,
+               by_label: bool = True) -> list[dict]:
     """Per labelled promise: the ranked evidence (index, cosine) and the reader's labels."""
-    candidates = evidence_of(pair.review)
+    candidates = evidence_of(pair.review, by_label)
     texts = [c["text"] for c in candidates]
     promises = [item["promise"] for item in items]
     pv = embedder.embed(promises) if method != "bm25" else None
     cv = embedder.embed(texts) if method != "bm25" else None
     ranked = rank(promises, texts, pv, cv, method, k=3, weight=weight)
-    selected = {p["index"] for p in promises_of(pair.promise)}
+    selected = {p["index"] for p in promises_of(pair.promise, by_label)}
     return [{"item": item, "top": [(candidates[i]["index"], cos, candidates[i]["text"]) for i, cos, _ in top],
              "candidates": {c["index"] for c in candidates}, "selected": item["index"] in selected}
             for item, top in zip(items, ranked)]
@@ -93,13 +119,13 @@ def measure(scored: list[dict], threshold: float) -> dict:
             "confusion": {f"{a} → {b}": n for (a, b), n in sorted(confusion.items())}}
 
 
-def evaluate(model: str | None, encoder: str, cache: Path) -> dict:
+def evaluate(model: str | None, encoder: str, cache: Path) -> dict:  # model None: parts instead of tags
     """Every method: tuned on TUNE, measured on the other pairs (and on all, for reference)."""
     data = load_set()
     names = sorted({n for items in data.values() for item in items
                     for n in (item["promise_report"], item["review_report"])})
     reports = tagged_reports(names, model, cache)
-    embedder = Embedder(encoder)
+    embedder = Memo(Embedder(encoder))
     results = {}
     for method in ("embedding", "bm25", "combined"):
         best = None
@@ -110,7 +136,8 @@ def evaluate(model: str | None, encoder: str, cache: Path) -> dict:
                 for item in items:
                     by_pair[(item["promise_report"], item["review_report"])].append(item)
                 for (a, b), group in by_pair.items():
-                    scored[province].extend(score_pair(group, Pair(reports[a], reports[b]), embedder, method, weight))
+                    scored[province].extend(score_pair(group, Pair(reports[a], reports[b]), embedder, method, weight,
+                                                       by_label=model is not None))
             tune = [s for p in TUNE for s in scored[p]]
             for threshold in (THRESHOLDS if method != "bm25" else tuple(round(0.1 * i, 1) for i in range(11))):
                 figures = measure(tune, threshold)
@@ -148,13 +175,14 @@ def time_pairs(n: int, model: str | None, cache: Path) -> dict:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="models/reportag-default", help="the tagging model")
+    parser.add_argument("--untagged", action="store_true", help="choose promises and evidence by part, not by tag")
     parser.add_argument("--encoder", default=None, help="a sentence encoder folder (default: the model's encoder/)")
     parser.add_argument("--cache", default="runs/track/tagged", help="where tagged reports are kept")
     parser.add_argument("--time", type=int, default=0, metavar="N", help="also time `reportag track` on N pairs")
     parser.add_argument("--out", default="runs/track/metrics.json")
     args = parser.parse_args(argv)
     encoder = args.encoder or str(Path(args.model) / "encoder")
-    results = evaluate(args.model, encoder, Path(args.cache))
+    results = evaluate(None if args.untagged else args.model, encoder, Path(args.cache))
     if args.time:
         results["time"] = time_pairs(args.time, args.model, Path(args.cache))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
