@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 METHODS = ("embedding", "bm25", "combined")
 WEIGHT = 0.5  # weight of the cosine in the combined score
+STRENGTH_WEIGHT = 0.5  # weight of the cosine in the evidence strength (the rest: words shared)
 K1, B = 1.2, 0.75
 _NOT_WORD = re.compile(r"[\W\d_]+")
 
@@ -46,6 +47,14 @@ class BM25:
         n = len(documents)
         self.idf = {term: math.log(1 + (n - f + 0.5) / (f + 0.5)) for term, f in frequency.items()}
 
+    def self_score(self, query: str) -> float:
+        """The score the query would get against itself (terms unseen in the documents at the highest idf)."""
+        wanted = Counter(char_terms(query))
+        length = sum(wanted.values())
+        unseen = math.log(1 + (len(self.terms) + 0.5) / 0.5)
+        norm = K1 * (1 - B + B * length / (self.average or 1))
+        return sum(self.idf.get(term, unseen) * tf * (K1 + 1) / (tf + norm) * min(tf, 2) for term, tf in wanted.items())
+
     def scores(self, query: str) -> list[float]:
         wanted = Counter(char_terms(query))
         result = []
@@ -61,11 +70,13 @@ class BM25:
 
 
 def rank(promises: Sequence[str], candidates: Sequence[str], promise_vectors=None, candidate_vectors=None,
-         method: str = "combined", k: int = 3, weight: float = WEIGHT) -> list[list[tuple[int, float, float]]]:
-    """Per promise: up to k (candidate index, cosine, ranking score), best first.
+         method: str = "combined", k: int = 3, weight: float = WEIGHT) -> list[list[tuple[int, float, float, float]]]:
+    """Per promise: up to k (candidate index, cosine, ranking score, words shared), best first.
 
     `promise_vectors` / `candidate_vectors` (unit-length rows) are needed unless method is
     "bm25"; with "bm25" alone the cosine is reported as the BM25 score scaled to [0, 1].
+    "Words shared" is the candidate's BM25 score over the score the promise would get against
+    itself: how much of the promise's weighted vocabulary the candidate holds (0 to about 1).
     """
     import numpy as np
 
@@ -76,11 +87,10 @@ def rank(promises: Sequence[str], candidates: Sequence[str], promise_vectors=Non
     cosine = None
     if method != "bm25":
         cosine = np.asarray(promise_vectors, dtype=np.float32) @ np.asarray(candidate_vectors, dtype=np.float32).T
-    lexical = None
-    if method != "embedding":
-        index = BM25(candidates)
-        lexical = np.array([index.scores(p) for p in promises], dtype=np.float64)
-        lexical = lexical / np.maximum(lexical.max(axis=1, keepdims=True), 1e-9)
+    index = BM25(candidates)
+    raw = np.array([index.scores(p) for p in promises], dtype=np.float64)
+    shared = raw / np.array([[max(index.self_score(p), 1e-9)] for p in promises])
+    lexical = raw / np.maximum(raw.max(axis=1, keepdims=True), 1e-9)
     if method == "embedding":
         score = cosine.astype(np.float64)
     elif method == "bm25":
@@ -91,5 +101,14 @@ def rank(promises: Sequence[str], candidates: Sequence[str], promise_vectors=Non
     result = []
     for row in range(len(promises)):
         top = np.argsort(-score[row], kind="stable")[:k]
-        result.append([(int(i), float(cosine[row, i]), float(score[row, i])) for i in top])
+        result.append([(int(i), float(cosine[row, i]), float(score[row, i]), float(shared[row, i])) for i in top])
     return result
+
+
+def strength(cosine: float, shared: float, weight: float = STRENGTH_WEIGHT) -> float:
+    """How surely a unit reports on the promise: weight × cosine + (1 − weight) × words shared.
+
+    The "no evidence" threshold reads this: a unit can be close in meaning (same topic) and
+    still name nothing the promise named.
+    """
+    return weight * cosine + (1 - weight) * min(shared, 1.0)

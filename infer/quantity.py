@@ -23,7 +23,7 @@ _CN = "零〇一二两三四五六七八九十百千"
 UNITS = ("个百分点", "百分点", "平方公里", "平方米", "千瓦时", "标准箱", "标箱", "人次", "千瓦", "公里", "公顷",
          "美元", "元", "%", "‰", "个", "家", "项", "所", "座", "条", "处", "台", "部", "辆", "套", "间", "张",
          "户", "人", "名", "场", "次", "列", "亩", "吨", "斤", "米", "架", "艘", "件", "支", "种", "批", "片",
-         "类", "本", "株", "棵", "头", "只", "分", "倍", "年", "岁", "天", "所")
+         "类", "本", "株", "棵", "头", "只", "分", "倍", "年", "岁", "天", "所", "成")
 _UNIT = "|".join(sorted({re.escape(u) for u in UNITS}, key=len, reverse=True))
 _NUMBER = rf"(?:\d+(?:[.．]\d+)?|[{_CN}]+(?:点[{_CN}]+)?)"
 QUANTITY = re.compile(
@@ -40,6 +40,8 @@ _ABOUT_AFTER = re.compile(r"^\s*(?:左右|上下)")
 LOWER_IS_BETTER = re.compile(r"失业率|能耗|涨幅|价格|浓度|排放|死亡|事故|负债率|不良|PM|发生率|碳强度|用水量")
 _LEAD_VERBS = re.compile(r"^(?:其中|全年|今年|全省|全市|全区|力争|确保|争取|实现|完成|达到|新增|累计|年均|"
                          r"全面|推动|持续|进一步|再|共|总计|总数|总量)+")
+_TOTAL = re.compile(r"累计|增至|增加到|总数|总量|总计|年均|五年|十四五|总规模|达到.{0,6}$")
+_INCREMENT = re.compile(r"新增|新建|新改建|新开|新培育|新认定|建成|建设|改造|实施|完成|开工|培育|打造|创建|发布|提供|更新")
 _YEAR_CONTEXT = re.compile(r"^(?:\d{4}|[一二]〇[一二三四五六七八九〇]{2})年")
 
 
@@ -54,6 +56,11 @@ class Quantity:
     text: str  # the figure as written, e.g. "5%左右"
     approximate: bool = False  # the evidence said 约/近/超/余: the value is not exact
     after: str = ""  # the words right after the figure, e.g. "市级疏堵工程" in "30项市级疏堵工程"
+    total: bool = False  # a running total ("增至18.8万个", "累计") or a five-year figure, not one year's
+
+    def increment(self) -> bool:
+        """A plan to add something this year ("新建5G基站2.3万个"): a running total does not report on it."""
+        return bool(_INCREMENT.search(self.indicator))
 
     def shown(self) -> str:
         return f"{self.indicator}{self.text}" if self.indicator else self.text
@@ -134,6 +141,8 @@ def quantities(text: str, plan: bool = True) -> list[Quantity]:
                 continue
             if unit in ("个百分点", "百分点"):
                 unit = "个百分点"
+            elif unit == "成":  # 六成 = 60 %
+                unit, value = "%", value * 10
             after = clause[match.end():match.end() + 4]
             before = clause[previous_end:match.start()]
             if _YEAR_CONTEXT.match(clause[match.start():]) or re.match(r"内", after):
@@ -163,7 +172,8 @@ def quantities(text: str, plan: bool = True) -> list[Quantity]:
                 previous_indicator = re.sub(r"(?:增长|下降|增加|减少|提高|降低)$", "", indicator)
             previous_end = match.end()
             found.append(Quantity(indicator, value * _scale(match.group("scale")), unit, comparator,
-                                  written + (tail.group() if tail else ""), approximate, following))
+                                  written + (tail.group() if tail else ""), approximate, following,
+                                  bool(_TOTAL.search(clause[:match.start()]))))
     return found
 
 

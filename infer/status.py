@@ -2,14 +2,16 @@
 
 The rule that decided is returned with the status, in words a reviewer can check:
 
-- no evidence: no unit of the review scores at least the threshold (never "missed": a
+- no evidence: no unit of the review reaches the threshold of evidence strength (meaning and
+  words shared, infer.match.strength; never "missed": a
   report that does not mention a promise says nothing about whether it was kept);
 - a target (infer.quantity) is compared with the figure of the same unit whose indicator
   shares the most words with it, in the evidence shown: a ceiling (以内/以下/不超过, or an
   indicator where less is better such as 失业率 or 涨幅) is met at or below it; "about"
   (左右/约) is met within ±0.2 percentage points (± 5 % of the value for other units), exceeded
   above and missed below; "at least" (以上/不少于/力争, or a plain figure) is met at it,
-  exceeded above (or when the review says 超过/超 the same figure) and missed below;
+  exceeded above (or when the review says 超过/超 the same figure) and missed below; a
+  running total (累计, 增至, a five-year figure) is not compared with a plan to add something;
   a promise with several targets is missed if any is missed, exceeded if all compared are
   exceeded, else met;
 - unclear: evidence was found but holds no figure for any of the promise's targets;
@@ -87,7 +89,7 @@ def reported(target: Quantity, figures: Sequence[Quantity]) -> Quantity | None:
     """The figure of the evidence that reports on `target`: same unit, most indicator words shared."""
     best, best_score = None, MIN_INDICATOR_OVERLAP - 1e-9
     for figure in figures:
-        if figure.unit != target.unit:
+        if figure.unit != target.unit or (figure.total and target.increment()):
             continue
         score = overlap(target, figure)
         if score > best_score:
@@ -96,11 +98,11 @@ def reported(target: Quantity, figures: Sequence[Quantity]) -> Quantity | None:
 
 
 def judge(promise: str, evidence: Sequence[str], best_similarity: float, threshold: float) -> Verdict:
-    """The verdict for one promise given its evidence texts (best first) and the best evidence's similarity."""
+    """The verdict for one promise given its evidence texts (best first) and the best evidence's strength."""
     targets = quantities(promise, plan=True)
     target_text = "; ".join(t.shown() for t in targets)
     if not evidence or best_similarity < threshold:
-        return Verdict(NO_EVIDENCE, f"no review unit scores ≥ {threshold:.2f} (best {best_similarity:.2f})",
+        return Verdict(NO_EVIDENCE, f"no review unit reports on it: best evidence strength {best_similarity:.2f} < {threshold:.2f}",
                        target_text)
     figures = [q for text in evidence for q in quantities(text, plan=False)]
     results = []
@@ -111,7 +113,7 @@ def judge(promise: str, evidence: Sequence[str], best_similarity: float, thresho
             results.append((target, actual, status, why))
     actual_text = "; ".join(a.shown() for _, a, _, _ in results)
     if not targets:
-        return Verdict(MET, f"evidence scores {best_similarity:.2f} ≥ {threshold:.2f}; no figure to compare",
+        return Verdict(MET, f"evidence strength {best_similarity:.2f} ≥ {threshold:.2f}; no figure to compare",
                        target_text, actual_text)
     if not results:
         return Verdict(UNCLEAR, "evidence found, but it gives no figure for "

@@ -24,7 +24,7 @@ from .status import judge
 EVIDENCE_LABELS = ("measure", "achievement")
 REVIEW_EXCLUDED_PARTS = (NEXT_YEAR, SHORTFALLS)  # a work report's targets part holds its five-year review
 PLAN_PARTS = (TARGETS, NEXT_YEAR)  # where plans are sought in reports without tags
-THRESHOLD = 0.80  # cosine below which the best unit is no evidence (chosen by train.track_eval)
+THRESHOLD = 0.60  # evidence strength (infer.match.strength) below which there is no evidence (train.track_eval)
 TOP_K = 3
 _TITLE = re.compile(r"^[^，,；;：:\d]{2,16}[。！]?$")  # a short plan title: "扩大高水平对外开放。"
 
@@ -107,10 +107,11 @@ class Vectors:
 
 
 def track_pair(pair: Pair, vectors: Vectors | None, method: str = "combined", threshold: float = THRESHOLD,
-               by_label: bool = True, k: int = TOP_K) -> list[dict]:
+               by_label: bool = True, k: int = TOP_K, strength_weight: float | None = None) -> list[dict]:
     """One row per promise of the pair: its evidence (best first), targets, figures, status and rule."""
-    from .match import rank
+    from .match import STRENGTH_WEIGHT, rank, strength
 
+    strength_weight = STRENGTH_WEIGHT if strength_weight is None else strength_weight
     promises = promises_of(pair.promise, by_label)
     evidence = evidence_of(pair.review, by_label)
     if method != "bm25" and vectors is not None and promises and evidence:
@@ -123,8 +124,8 @@ def track_pair(pair: Pair, vectors: Vectors | None, method: str = "combined", th
     rows = []
     for promise, top in zip(promises, ranked):
         shown = [{"text": evidence[i]["text"], "similarity": round(cos, 3), "part": evidence[i].get("part") or "",
-                  "report": pair.review.name, "index": evidence[i]["index"]} for i, cos, _ in top]
-        best = top[0][1] if top else 0.0
+                  "report": pair.review.name, "index": evidence[i]["index"]} for i, cos, _, _ in top]
+        best = max((strength(cos, shared, strength_weight) for _, cos, _, shared in top), default=0.0)
         verdict = judge(promise["text"], [e["text"] for e in shown], best, threshold)
         rows.append({"body": pair.promise.frame.body or pair.review.frame.body, "year": pair.year,
                      "promise_report": pair.promise.name, "review_report": pair.review.name,

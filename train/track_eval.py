@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from infer.embed import Embedder
-from infer.match import rank
+from infer.match import rank, strength
 from infer.pairs import Pair
 from infer.status import judge
 from infer.track import evidence_of, promises_of
@@ -32,7 +32,8 @@ from infer.track_inputs import load_reports
 
 CORPUS = Path("../shared/corpus/provinces")
 TUNE = ("beijing", "shanghai", "zhejiang")  # the pairs the threshold and weight are chosen on
-THRESHOLDS = tuple(round(0.70 + 0.01 * i, 2) for i in range(21))
+THRESHOLDS = tuple(round(0.30 + 0.01 * i, 2) for i in range(61))
+STRENGTH_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
@@ -95,20 +96,21 @@ def score_pair(items: list[dict], pair: Pair, embedder: Embedder, method: str, w
     cv = embedder.embed(texts) if method != "bm25" else None
     ranked = rank(promises, texts, pv, cv, method, k=3, weight=weight)
     selected = {p["index"] for p in promises_of(pair.promise, by_label)}
-    return [{"item": item, "top": [(candidates[i]["index"], cos, candidates[i]["text"]) for i, cos, _ in top],
+    return [{"item": item, "top": [(candidates[i]["index"], cos, candidates[i]["text"], shared)
+                                   for i, cos, _, shared in top],
              "candidates": {c["index"] for c in candidates}, "selected": item["index"] in selected}
             for item, top in zip(items, ranked)]
 
 
-def measure(scored: list[dict], threshold: float) -> dict:
+def measure(scored: list[dict], threshold: float, strength_weight: float) -> dict:
     """recall@3, status accuracy and their counts for promises scored by `score_pair`."""
     with_evidence = [s for s in scored if s["item"]["evidence"]]
-    found = sum(any(i in {e["index"] for e in s["item"]["evidence"]} for i, _, _ in s["top"]) for s in with_evidence)
+    found = sum(any(i in {e["index"] for e in s["item"]["evidence"]} for i, _, _, _ in s["top"]) for s in with_evidence)
     reachable = sum(any(e["index"] in s["candidates"] for e in s["item"]["evidence"]) for s in with_evidence)
     right, confusion = 0, Counter()
     for s in scored:
-        best = s["top"][0][1] if s["top"] else 0.0
-        verdict = judge(s["item"]["promise"], [t for _, _, t in s["top"]], best, threshold)
+        best = max((strength(cos, shared, strength_weight) for _, cos, _, shared in s["top"]), default=0.0)
+        verdict = judge(s["item"]["promise"], [t for _, _, t, _ in s["top"]], best, threshold)
         right += verdict.status == s["item"]["status"]
         confusion[(s["item"]["status"], verdict.status)] += 1
     return {"promises": len(scored), "with_evidence": len(with_evidence),
@@ -139,16 +141,17 @@ def evaluate(model: str | None, encoder: str, cache: Path) -> dict:  # model Non
                     scored[province].extend(score_pair(group, Pair(reports[a], reports[b]), embedder, method, weight,
                                                        by_label=model is not None))
             tune = [s for p in TUNE for s in scored[p]]
-            for threshold in (THRESHOLDS if method != "bm25" else tuple(round(0.1 * i, 1) for i in range(11))):
-                figures = measure(tune, threshold)
-                key = (figures["recall@3"], figures["status_accuracy"])
-                if best is None or key > best[0]:
-                    best = (key, weight, threshold, scored)
-        _, weight, threshold, scored = best
+            for strength_weight in STRENGTH_WEIGHTS:
+                for threshold in THRESHOLDS:
+                    figures = measure(tune, threshold, strength_weight)
+                    key = (figures["recall@3"], figures["status_accuracy"])
+                    if best is None or key > best[0]:
+                        best = (key, weight, strength_weight, threshold, scored)
+        _, weight, strength_weight, threshold, scored = best
         held = [s for p in scored if p not in TUNE for s in scored[p]]
-        results[method] = {"weight": weight, "threshold": threshold,
-                           "tune": measure([s for p in TUNE for s in scored[p]], threshold),
-                           "held_out": measure(held, threshold),
+        results[method] = {"weight": weight, "strength_weight": strength_weight, "threshold": threshold,
+                           "tune": measure([s for p in TUNE for s in scored[p]], threshold, strength_weight),
+                           "held_out": measure(held, threshold, strength_weight),
                            "held_out_pairs": sorted(p for p in scored if p not in TUNE)}
     return results
 
