@@ -3,7 +3,7 @@
 The rule that decided is returned with the status, in words a reviewer can check:
 
 - no evidence: no unit of the review reaches the threshold of evidence strength (meaning and
-  words shared, infer.match.strength; never "missed": a
+  words shared, infer.match.strength) and none gives a figure for one of its targets (never "missed": a
   report that does not mention a promise says nothing about whether it was kept);
 - a target (infer.quantity) is compared with the figure of the same unit whose indicator
   shares the most words with it, in the evidence shown: a ceiling (以内/以下/不超过, or an
@@ -101,9 +101,6 @@ def judge(promise: str, evidence: Sequence[str], best_similarity: float, thresho
     """The verdict for one promise given its evidence texts (best first) and the best evidence's strength."""
     targets = quantities(promise, plan=True)
     target_text = "; ".join(t.shown() for t in targets)
-    if not evidence or best_similarity < threshold:
-        return Verdict(NO_EVIDENCE, f"no review unit reports on it: best evidence strength {best_similarity:.2f} < {threshold:.2f}",
-                       target_text)
     figures = [q for text in evidence for q in quantities(text, plan=False)]
     results = []
     for target in targets:
@@ -112,6 +109,9 @@ def judge(promise: str, evidence: Sequence[str], best_similarity: float, thresho
             status, why = compare(target, actual)
             results.append((target, actual, status, why))
     actual_text = "; ".join(a.shown() for _, a, _, _ in results)
+    if not evidence or (best_similarity < threshold and not results):  # a figure for a target is evidence
+        return Verdict(NO_EVIDENCE, f"no review unit reports on it: best evidence strength {best_similarity:.2f} < "
+                       f"{threshold:.2f}, and none gives a figure for its targets", target_text)
     if not targets:
         return Verdict(MET, f"evidence strength {best_similarity:.2f} ≥ {threshold:.2f}; no figure to compare",
                        target_text, actual_text)

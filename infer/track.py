@@ -24,7 +24,7 @@ from .status import judge
 EVIDENCE_LABELS = ("measure", "achievement")
 REVIEW_EXCLUDED_PARTS = (NEXT_YEAR, SHORTFALLS)  # a work report's targets part holds its five-year review
 PLAN_PARTS = (TARGETS, NEXT_YEAR)  # where plans are sought in reports without tags
-THRESHOLD = 0.60  # evidence strength (infer.match.strength) below which there is no evidence (train.track_eval)
+THRESHOLD = 0.32  # evidence strength (infer.match.strength) below which there is no evidence (train.track_eval)
 TOP_K = 3
 _TITLE = re.compile(r"^[^，,；;：:\d]{2,16}[。！]?$")  # a short plan title: "扩大高水平对外开放。"
 

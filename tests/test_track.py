@@ -339,7 +339,8 @@ def encoder(tmp_path_factory):
     from train.encoder_export import export_encoder
 
     folder = tmp_path_factory.mktemp("model")
-    return export_encoder(str(ensure_m3e_small(ROOT / "models" / "base")), folder)
+    base = str(ensure_m3e_small(ROOT / "models" / "base"))
+    return export_encoder(base, folder / "int8"), export_encoder(base, folder / "fp32", quantize=False)
 
 
 @pytest.mark.slow
@@ -359,15 +360,17 @@ def test_the_onnx_encoder_embeds_as_the_sentence_model(encoder):
         hidden = model(**batch).last_hidden_state
     mask = batch["attention_mask"][..., None]
     expected = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=1).numpy()
-    vectors = Embedder(encoder).embed(texts)
+    vectors = Embedder(encoder[1]).embed(texts)
     assert np.allclose(vectors, expected, atol=1e-4)
-    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+    quantized = Embedder(encoder[0]).embed(texts)
+    assert (quantized * expected).sum(axis=1).min() > 0.97  # int8 weights: the same direction, nearly
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] and quantized[0] @ quantized[1] > quantized[0] @ quantized[2]
 
 
 @pytest.mark.slow
 def test_track_with_embeddings_on_a_real_pair(cli, beijing, encoder, tmp_path):
     out = tmp_path / "t.jsonl"
-    result = cli("track", *beijing, "--encoder", encoder, "-o", out, "-q")
+    result = cli("track", *beijing, "--encoder", encoder[0], "-o", out, "-q")
     assert result.exit_code == 0, result.output
     rows = {r["index"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
     assert rows[159]["evidence"][0]["index"] == 18 and rows[159]["status"] == EXCEEDED

@@ -19,7 +19,7 @@ from infer.embed import ENCODER_DIR, ENCODER_SETTINGS, MAX_TOKENS
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def export_encoder(base_model: str, model_dir: Path, quantize: bool = False) -> Path:
+def export_encoder(base_model: str, model_dir: Path, quantize: bool = True) -> Path:
     """Write `model_dir/encoder/` (encoder.onnx or encoder.int8.onnx, tokenizer.json, encoder.json); return it.
 
     `base_model` is a local folder or Hugging Face id of a BERT sentence encoder (mean pooling).
