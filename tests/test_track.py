@@ -375,3 +375,14 @@ def test_track_with_embeddings_on_a_real_pair(cli, beijing, encoder, tmp_path):
     rows = {r["index"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
     assert rows[159]["evidence"][0]["index"] == 18 and rows[159]["status"] == EXCEEDED
     assert rows[187]["evidence"][0]["index"] == 67 and rows[187]["status"] == EXCEEDED  # 2.4万 against 2万 places
+
+
+@pytest.mark.slow
+def test_reportag_encoder_adds_the_encoder_to_a_model_folder_that_track_then_finds(cli, beijing, tmp_path):
+    model = tmp_path / "model"
+    model.mkdir()
+    added = cli("encoder", "--model", model)
+    assert added.exit_code == 0, added.output
+    assert json.loads((model / "encoder" / "encoder.json").read_text())["onnx"] == "encoder.int8.onnx"
+    result = cli("track", *beijing, "--model", model, "-o", tmp_path / "t.jsonl", "-q")
+    assert result.exit_code == 0, result.output

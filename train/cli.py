@@ -18,6 +18,7 @@ from infer.cli import app, fail, guarded
 from infer.labels import LABEL_FOLDERS
 from infer.locate import DEFAULT_NAME
 
+from .base_model import DEFAULT_BASE
 from .config import DESIGNS, EVAL_DEFAULTS, SPLITS, TRAIN_DEFAULTS, train_help
 
 TRAIN_EXTRA = ("torch", "transformers", "datasets", "evaluate", "accelerate", "sklearn", "onnx", "pandas")
@@ -90,10 +91,16 @@ def train(
                      learning_rate=learning_rate, batch_size=batch_size, seed=seed, max_steps=max_steps,
                      quantize=quantize)
     path = guarded(train_default, labels, config, output)
-    from .encoder_export import export_encoder
+    typer.echo(f"saved {path}", err=True)
+    if base_model == DEFAULT_BASE:  # m3e-small is a sentence-embedding model; other bases may not be
+        from .encoder_export import export_encoder
 
-    # The sentence encoder of `reportag track` travels in the model folder (and is installed with it).
-    typer.echo(f"saved {path} (sentence encoder: {guarded(export_encoder, base_model, path)})", err=True)
+        # The sentence encoder of `reportag track` travels in the model folder (and is installed with it).
+        typer.echo(f"saved the sentence encoder for `reportag track`: {guarded(export_encoder, base_model, path)}",
+                   err=True)
+    else:
+        typer.echo(f"no sentence encoder for `reportag track` from {base_model} (not a sentence-embedding model); "
+                   f"add one with: reportag encoder --model {path} --base-model MODEL", err=True)
     if install:
         typer.echo(f"installed {guarded(install_model, path)}", err=True)
 
