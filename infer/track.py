@@ -1,7 +1,7 @@
 """`reportag track` as a plain function: last year's plans against this year's review.
 
 For each pair of reports (infer.pairs) the promises are the plan units of the earlier
-report, each with its heading chain and the short plan title it stands under (a title such
+report outside its review parts (the year's work, shortfalls, preamble), each with its heading chain and the short plan title it stands under (a title such
 as "大力提振消费。" and the sentences under it belong together: the title is context, not
 a promise); the evidence is sought among every measure and achievement unit of the later
 report in every review part (the year's work and the five-year review; not its plans,
@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass, field
 
 from .errors import InputError
-from .frame import NEXT_YEAR, PREAMBLE, SHORTFALLS, TARGETS
+from .frame import NEXT_YEAR, PREAMBLE, SHORTFALLS, TARGETS, YEAR_WORK
 from .pairs import Pair, Report, pair_reports
 from .segment import HEADING_SEPARATOR, SENTENCE
 from .status import judge
@@ -24,6 +24,7 @@ from .status import judge
 EVIDENCE_LABELS = ("measure", "achievement")
 REVIEW_EXCLUDED_PARTS = (NEXT_YEAR, SHORTFALLS)  # a work report's targets part holds its five-year review
 PLAN_PARTS = (TARGETS, NEXT_YEAR)  # where plans are sought in reports without tags
+PROMISE_EXCLUDED_PARTS = (PREAMBLE, YEAR_WORK, SHORTFALLS)
 THRESHOLD = 0.32  # evidence strength (infer.match.strength) below which there is no evidence (train.track_eval)
 TOP_K = 3
 _TITLE = re.compile(r"^[^，,；;：:\d]{2,16}[。！]?$")  # a short plan title: "扩大高水平对外开放。"
@@ -59,7 +60,7 @@ def promises_of(report: Report, by_label: bool = True) -> list[dict]:
         if row.get("kind") not in (SENTENCE, None):
             title = ""
             continue
-        if row.get("part") == PREAMBLE:
+        if row.get("part") in PROMISE_EXCLUDED_PARTS:  # "对于这些问题，我们将…" closes a review: no plan for the year
             continue
         planned = row.get("label") == "plan" if by_label else row.get("part") in PLAN_PARTS
         if not planned:

@@ -164,14 +164,19 @@ def time_pairs(n: int, model: str | None, cache: Path) -> dict:
     tagged_reports(names, model, cache)
     files = [str(cache / (Path(name).stem + ".jsonl")) for name in names]
     out = cache.parent / "track-time.jsonl"
-    command = [sys.executable, "-m", "train.cli", "track", *files, "-o", str(out), "-q"]
+    pairs = cache.parent / "pairs.csv"  # the corpus index names every body; some reports' frames do not
+    pairs.write_text("promise_report,review_report\n" + "".join(f"gwr-2025-{p}.txt,gwr-2026-{p}.txt\n"
+                                                                for p in provinces), encoding="utf-8")
+    command = [sys.executable, "-m", "train.cli", "track", *files, "--pairs", str(pairs), "-o", str(out), "-q"]
     if model:
         command += ["--model", model]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    rows = out.read_text(encoding="utf-8").count("\n") if out.exists() else 0
-    return {"pairs": len(provinces), "seconds": round(seconds, 1), "promises": rows, "exit": done.returncode,
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] if out.exists() else []
+    return {"pairs_given": len(provinces), "pairs_tracked": len({r["promise_report"] for r in rows}),
+            "seconds": round(seconds, 1), "promises": len(rows), "exit": done.returncode,
+            "statuses": dict(Counter(r["status"] for r in rows)),
             "stderr_tail": done.stderr.strip().splitlines()[-3:]}
 
 
