@@ -35,38 +35,52 @@ def char_terms(text: str) -> list[str]:
 
 
 class BM25:
-    """Okapi BM25 over a fixed list of documents: `scores(query)` -> one float per document."""
+    """Okapi BM25 over a fixed list of documents: `scores(query)` -> one float per document.
+
+    The documents' term weights tf·(k1+1)/(tf+k1·(1−b+b·len/avg)) are held as one matrix, so a
+    query is one product with its idf-weighted term counts (each term counted at most twice).
+    """
 
     def __init__(self, documents: Sequence[str]):
-        self.terms = [Counter(char_terms(d)) for d in documents]
-        self.lengths = [sum(t.values()) for t in self.terms]
-        self.average = (sum(self.lengths) / len(self.lengths)) if self.lengths else 0.0
-        frequency: Counter = Counter()
-        for terms in self.terms:
-            frequency.update(terms.keys())
+        import numpy as np
+
+        counts = [Counter(char_terms(d)) for d in documents]
+        self.vocabulary = {term: i for i, term in enumerate(dict.fromkeys(t for c in counts for t in c))}
         n = len(documents)
-        self.idf = {term: math.log(1 + (n - f + 0.5) / (f + 0.5)) for term, f in frequency.items()}
+        lengths = np.array([sum(c.values()) for c in counts], dtype=np.float64)
+        average = lengths.mean() if n else 0.0
+        frequency = np.zeros(len(self.vocabulary))
+        self.weights = np.zeros((n, len(self.vocabulary)))
+        for row, c in enumerate(counts):
+            norm = K1 * (1 - B + B * lengths[row] / (average or 1))
+            for term, tf in c.items():
+                column = self.vocabulary[term]
+                self.weights[row, column] = tf * (K1 + 1) / (tf + norm)
+                frequency[column] += 1
+        self.idf = np.log(1 + (n - frequency + 0.5) / (frequency + 0.5))
+        self.unseen = math.log(1 + (n + 0.5) / 0.5)
+        self.average = average
+
+    def _query(self, query: str):
+        import numpy as np
+
+        vector = np.zeros(len(self.vocabulary))
+        for term, count in Counter(char_terms(query)).items():
+            column = self.vocabulary.get(term)
+            if column is not None:
+                vector[column] = self.idf[column] * min(count, 2)
+        return vector
+
+    def scores(self, query: str) -> list[float]:
+        return (self.weights @ self._query(query)).tolist()
 
     def self_score(self, query: str) -> float:
         """The score the query would get against itself (terms unseen in the documents at the highest idf)."""
         wanted = Counter(char_terms(query))
         length = sum(wanted.values())
-        unseen = math.log(1 + (len(self.terms) + 0.5) / 0.5)
         norm = K1 * (1 - B + B * length / (self.average or 1))
-        return sum(self.idf.get(term, unseen) * tf * (K1 + 1) / (tf + norm) * min(tf, 2) for term, tf in wanted.items())
-
-    def scores(self, query: str) -> list[float]:
-        wanted = Counter(char_terms(query))
-        result = []
-        for terms, length in zip(self.terms, self.lengths):
-            norm = K1 * (1 - B + B * length / (self.average or 1))
-            total = 0.0
-            for term, count in wanted.items():
-                tf = terms.get(term)
-                if tf:
-                    total += self.idf[term] * tf * (K1 + 1) / (tf + norm) * min(count, 2)
-            result.append(total)
-        return result
+        return sum((self.idf[self.vocabulary[t]] if t in self.vocabulary else self.unseen)
+                   * tf * (K1 + 1) / (tf + norm) * min(tf, 2) for t, tf in wanted.items())
 
 
 def rank(promises: Sequence[str], candidates: Sequence[str], promise_vectors=None, candidate_vectors=None,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -170,12 +171,18 @@ def time_pairs(n: int, model: str | None, cache: Path) -> dict:
     command = [sys.executable, "-m", "train.cli", "track", *files, "--pairs", str(pairs), "-o", str(out), "-q"]
     if model:
         command += ["--model", model]
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] if out.exists() else []
     return {"pairs_given": len(provinces), "pairs_tracked": len({r["promise_report"] for r in rows}),
-            "seconds": round(seconds, 1), "promises": len(rows), "exit": done.returncode,
+            "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "load_average": os.getloadavg()[0],
+            "promises": len(rows), "exit": done.returncode,
             "statuses": dict(Counter(r["status"] for r in rows)),
             "stderr_tail": done.stderr.strip().splitlines()[-3:]}
 
