@@ -14,12 +14,14 @@ The rule that decided is returned with the status, in words a reviewer can check
   running total (累计, 增至, a five-year figure) is not compared with a plan to add something;
   a promise with several targets is missed if any is missed, exceeded if all compared are
   exceeded, else met;
-- unclear: evidence was found but holds no figure for any of the promise's targets;
+- unclear: evidence was found but holds no figure for any of the promise's targets (unless it
+  says the task was done: 全面完成/如期完成/圆满完成… → met, 超额完成 → exceeded);
 - met: evidence was found and the promise has no figure to compare.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,7 +29,6 @@ from .quantity import ABOUT, AT_MOST, Quantity, lower_is_better, quantities
 
 MET, EXCEEDED, MISSED, NO_EVIDENCE, UNCLEAR = "met", "exceeded", "missed", "no evidence", "unclear"
 STATUSES = (MET, EXCEEDED, MISSED, UNCLEAR, NO_EVIDENCE)
-MIN_INDICATOR_OVERLAP = 0.3  # share of the target's indicator bigrams that the reported figure's words must hold
 PERCENT_UNITS = ("%", "‰", "个百分点")
 
 
@@ -41,13 +42,26 @@ class Verdict:
     actual: str = ""  # the figures read from the evidence, "; "-joined
 
 
+# Bigrams that every indicator shares ("增加值增长", "比例", "全省"): they say nothing of which indicator it is.
+GENERIC = frozenset({"增长", "增加", "加值", "值增", "比例", "占比", "比重", "新增", "达到", "提高", "提升", "全省", "全市",
+                     "全区", "产业", "总额", "规模", "年度", "完成", "实现", "建设", "累计", "分别", "以上", "左右"})
+MIN_INDICATOR_OVERLAP = 0.3
+_DONE = re.compile(r"超额完成|提前完成|全面完成|圆满完成|如期完成|全部完成|顺利完成")
+
+
 def _grams(text: str) -> set[str]:
     text = "".join(ch for ch in text if ch.isalnum())
-    return {text[i:i + 2] for i in range(len(text) - 1)} or set(text)
+    grams = {text[i:i + 2] for i in range(len(text) - 1)} or set(text)
+    return (grams - GENERIC) or grams
 
 
 def overlap(target: Quantity, actual: Quantity) -> float:
-    """How much of the target's indicator (and the words after its figure) the reported figure's words hold."""
+    """How much of the target's indicator (and the words after its figure) the reported figure's words hold.
+
+    Bigrams every indicator shares (GENERIC: 增长, 比例, 产业…) are left out, so "绿色企业比例" is not
+    "绿色出行比例" and "数字经济核心产业增加值" is not "高新技术产业增加值"; a figure must share at least
+    MIN_INDICATOR_OVERLAP of the rest to report on the target.
+    """
     wanted = _grams(target.indicator + target.after)
     if not wanted:
         return 0.0
@@ -116,6 +130,10 @@ def judge(promise: str, evidence: Sequence[str], best_similarity: float, thresho
         return Verdict(MET, f"evidence strength {best_similarity:.2f} ≥ {threshold:.2f}; no figure to compare",
                        target_text, actual_text)
     if not results:
+        done = next((m.group() for text in evidence if (m := _DONE.search(text))), None)
+        if done:  # "全面完成单村水站改造提升": the review says the whole task was done, without a figure
+            return Verdict(EXCEEDED if done == "超额完成" else MET, f"no figure for the targets, but the evidence "
+                           f"says {done}", target_text, actual_text)
         return Verdict(UNCLEAR, "evidence found, but it gives no figure for "
                        + "; ".join(t.shown() for t in targets), target_text, actual_text)
     statuses = [status for _, _, status, _ in results]

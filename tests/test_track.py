@@ -173,6 +173,10 @@ def test_evidence_figures_keep_their_indicator_and_what_they_say_of_themselves()
     ("实施500个老旧小区综合整治，治理背街小巷1100条", "老旧小区改造完工400个，精细化治理1411条背街小巷", MISSED, "any missed"),
     ("新建5G基站2.3万个以上", "5G基站增至18.8万个", UNCLEAR, "no figure"),
     ("承接建设金砖国家特殊经济区中国合作中心", "金砖国家特殊经济区中国合作中心正式揭牌", MET, "no figure to compare"),
+    ("绿色企业比例达到30%以上", "中心城区绿色出行比例从75.6%提升至76.5%", UNCLEAR, "no figure"),  # another indicator
+    ("力争数字经济核心产业增加值增长6.5%以上", "高新技术产业增加值分别增长10%", UNCLEAR, "no figure"),
+    ("改造提升单村水站300座以上，全面完成农村单村水站改造提升工程", "全面完成单村水站改造提升", MET, "全面完成"),
+    ("城镇新增就业70万人以上", "城镇新增就业超额完成全年任务", EXCEEDED, "超额完成"),
 ])
 def test_status_and_the_rule_that_decided(promise, evidence, status, words):
     verdict = judge(promise, [evidence], best_similarity=0.9, threshold=0.5)
