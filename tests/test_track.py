@@ -390,3 +390,14 @@ def test_reportag_encoder_adds_the_encoder_to_a_model_folder_that_track_then_fin
     assert json.loads((model / "encoder" / "encoder.json").read_text())["onnx"] == "encoder.int8.onnx"
     result = cli("track", *beijing, "--model", model, "-o", tmp_path / "t.jsonl", "-q")
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.slow
+def test_raw_reports_are_tagged_with_the_model_then_tracked(cli, tiny_model, encoder, tmp_path):
+    out = tmp_path / "t.jsonl"
+    result = cli("track", PROVINCES / "gwr-2025-beijing.txt", PROVINCES / "gwr-2026-beijing.txt", "--model", tiny_model,
+                 "--encoder", encoder[0], "-o", out, "-q")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert rows and {r["promise_report"] for r in rows} == {str(PROVINCES / "gwr-2025-beijing.txt")}
+    assert all(e["report"] == str(PROVINCES / "gwr-2026-beijing.txt") for r in rows for e in r["evidence"])
