@@ -49,13 +49,19 @@ def _label(report: Report) -> str:
     return f"{frame.body or 'unknown body'} {frame.kind}, reviews {frame.year or 'an unknown year'}"
 
 
+def body_of(report: Report) -> str:
+    """The report's body, or "" when the frame read none (or only punctuation, such as a "----" rule)."""
+    body = report.frame.body or ""
+    return body if any(ch.isalpha() for ch in body) else ""
+
+
 def auto_pairs(reports: list[Report]) -> tuple[list[Pair], dict[str, str]]:
     """Pairs from the frames, and {report name: why it has no partner} for every report in none."""
     groups: dict[tuple[str, str, int], list[Report]] = defaultdict(list)
     why: dict[str, str] = {}
     for report in reports:
         frame = report.frame
-        if not frame.body:
+        if not body_of(report):
             why[report.name] = "its body (the government that wrote it) is not named in the report; pair it in --pairs"
         elif frame.year is None:
             why[report.name] = "the year it reviews is not stated in the report; pair it in --pairs"
@@ -129,7 +135,7 @@ def pair_reports(reports: list[Report], pairs_csv: str | Path | None = None
             errors.append(InputError(where, f"{promise_name!r} is paired with itself"))
             continue
         a, b = promise.frame, review.frame
-        if a.body and b.body and a.body != b.body:
+        if body_of(promise) and body_of(review) and a.body != b.body:
             errors.append(InputError(where, f"different bodies: {promise_name} is {a.body}, {review_name} is {b.body}"))
             continue
         if a.year is not None and b.year is not None and b.year != a.year + 1:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .errors import InputError
 from .frame import NEXT_YEAR, PREAMBLE, SHORTFALLS, TARGETS, YEAR_WORK
-from .pairs import Pair, Report, pair_reports
+from .pairs import Pair, Report, body_of, pair_reports
 from .segment import HEADING_SEPARATOR, SENTENCE
 from .status import judge
 
@@ -128,7 +128,7 @@ def track_pair(pair: Pair, vectors: Vectors | None, method: str = "combined", th
                   "report": pair.review.name, "index": evidence[i]["index"]} for i, cos, _, _ in top]
         best = max((strength(cos, shared, strength_weight) for _, cos, _, shared in top), default=0.0)
         verdict = judge(promise["text"], [e["text"] for e in shown], best, threshold)
-        rows.append({"body": pair.promise.frame.body or pair.review.frame.body, "year": pair.year,
+        rows.append({"body": body_of(pair.promise) or body_of(pair.review), "year": pair.year,
                      "promise_report": pair.promise.name, "review_report": pair.review.name,
                      "index": promise["index"], "heading": promise["context"], "promise": promise["text"],
                      "evidence": shown, "target": verdict.target, "actual": verdict.actual,

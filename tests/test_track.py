@@ -401,3 +401,16 @@ def test_raw_reports_are_tagged_with_the_model_then_tracked(cli, tiny_model, enc
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert rows and {r["promise_report"] for r in rows} == {str(PROVINCES / "gwr-2025-beijing.txt")}
     assert all(e["report"] == str(PROVINCES / "gwr-2026-beijing.txt") for r in rows for e in r["evidence"])
+
+
+def test_a_body_read_as_punctuation_is_unknown_and_a_csv_pair_can_name_it(tmp_path):
+    reports = [framed("gwr-2025-shanghai.txt"), framed("gwr-2026-shanghai.txt")]
+    assert reports[0].frame.body.strip("-") == ""  # the frame reads the "----" rule under the title as the body
+    pairs, why, errors = pair_reports(reports)
+    assert not pairs and "body" in why["gwr-2025-shanghai.txt"]
+    given = write_pairs(tmp_path / "pairs.csv", [("gwr-2025-shanghai.txt", "gwr-2026-shanghai.txt")])
+    pairs, why, errors = pair_reports(reports, given)
+    assert [(p.promise.name, p.review.name) for p in pairs] == [("gwr-2025-shanghai.txt", "gwr-2026-shanghai.txt")]
+    assert not errors and not why
+    rows = track_pair(pairs[0], None, method="bm25", by_label=False)
+    assert rows and {r["body"] for r in rows} == {"上海市人民政府"}
