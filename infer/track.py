@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from .errors import InputError
 from .frame import NEXT_YEAR, PREAMBLE, SHORTFALLS, TARGETS, YEAR_WORK
 from .pairs import Pair, Report, body_of, pair_reports
-from .segment import HEADING_SEPARATOR, SENTENCE
+from .segment import HEADING_SEPARATOR, SENTENCE, split_chain
 from .status import judge
 
 EVIDENCE_LABELS = ("measure", "achievement")
@@ -27,6 +27,8 @@ PLAN_PARTS = (TARGETS, NEXT_YEAR)  # where plans are sought in reports without t
 PROMISE_EXCLUDED_PARTS = (PREAMBLE, YEAR_WORK, SHORTFALLS)
 THRESHOLD = 0.32  # evidence strength (infer.match.strength) below which there is no evidence (train.track_eval)
 TOP_K = 3
+_AHEAD = re.compile(r"十五五|第十五个五年|今后五年|未来五年|下一步|下一阶段")
+_BEHIND = re.compile(r"回顾|成就|成绩|十四五|过去")
 _TITLE = re.compile(r"^[^，,；;：:\d]{2,16}[。！]?$")  # a short plan title: "扩大高水平对外开放。"
 
 
@@ -86,6 +88,9 @@ def evidence_of(report: Report, by_label: bool = True) -> list[dict]:
             continue
         if not by_label and row.get("part") == PREAMBLE:
             continue
+        top = (split_chain(row.get("heading")) or [""])[0]
+        if _AHEAD.search(top) and not _BEHIND.search(top) and row.get("label") != "achievement":
+            continue  # "二、“十五五”时期主要目标任务": what a part on the years ahead says it does is a plan
         found.append(row)
     return found
 

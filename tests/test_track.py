@@ -138,6 +138,11 @@ def test_targets_are_parsed(text, indicator, value, unit, comparator):
     assert (target.indicator, target.value, target.unit, target.comparator) == (indicator, value, unit, comparator)
 
 
+def test_full_width_figures():
+    [target] = quantities("经济社会发展的主要预期目标是：经济增长6％左右；", plan=True)
+    assert (target.value, target.unit, target.comparator) == (6, "%", ABOUT)
+
+
 def test_what_is_no_target():
     assert quantities("2025年是“十四五”规划收官之年，坚决做到两个维护，建设一批项目", plan=True) == []
     assert quantities("公交与轨道50米内换乘比例提高到90%", plan=True)[0].value == 90  # 50米内 is a qualifier
@@ -199,6 +204,18 @@ def test_bm25_finds_the_reported_sentence_of_a_real_review():
     assert "2049万平方米" in texts[best] and shared > 0.3
     assert BM25(["甲乙丙", "丁戊"]).scores("甲乙")[0] > 0 == BM25(["甲乙丙", "丁戊"]).scores("甲乙")[1]
     assert strength(1.0, 0.0, 0.5) == 0.5
+
+
+def test_a_part_on_the_years_ahead_gives_achievements_only():
+    rows = [{"index": i, "kind": "sentence", "part": "year's work", "heading": heading, "text": text, "label": label}
+            for i, (heading, text, label) in enumerate([
+                ("二、“十五五”时期的主要目标任务", "深入实施就业优先战略，推动高质量充分就业。", "measure"),
+                ("二、“十四五”时期发展成就和“十五五”时期主要目标任务", "这五年新增城镇就业300万人。", "measure"),
+                ("二、“十五五”时期的主要目标任务", "五年来累计新增城镇就业300万人。", "achievement")])]
+    from infer.frame import Frame
+
+    kept = evidence_of(Report("r", rows, Frame(2025)))
+    assert [r["index"] for r in kept] == [1, 2]
 
 
 def test_promises_keep_their_plan_title_and_evidence_excludes_plans_and_shortfalls():
