@@ -223,8 +223,10 @@ def track(
     encoder: Annotated[Optional[str], typer.Option("--encoder", metavar="DIR", help="A sentence encoder folder "
                                                    "(default: the model's encoder/).")] = None,
     method: Annotated[TrackMethod, typer.Option("--method", help="How evidence is ranked.")] = TrackMethod.combined,
-    threshold: Annotated[Optional[float], typer.Option("--threshold", metavar="COS", min=-1.0, max=1.0,
-                                                       help="Cosine below which the best unit is no evidence.")] = None,
+    threshold: Annotated[Optional[float], typer.Option("--threshold", metavar="S", min=0.0, max=1.0,
+                                                       help="Evidence strength (0.25 × cosine + 0.75 × words "
+                                                       "shared) below which a promise has no evidence "
+                                                       "(default 0.32).")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", metavar="N", min=1, help="ONNX Runtime "
                                                    "threads.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,

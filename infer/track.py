@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .errors import InputError
 from .frame import NEXT_YEAR, PREAMBLE, SHORTFALLS, TARGETS, YEAR_WORK
@@ -47,7 +47,6 @@ class TrackOptions:
     threads: int | None = None
     quiet: bool = False
     labels: bool = True  # select promises and evidence by tag; False: by part alone (untagged reports)
-    extra: dict = field(default_factory=dict)
 
 
 def is_title(row: dict) -> bool:
