@@ -433,3 +433,28 @@ def test_a_body_read_as_punctuation_is_unknown_and_a_csv_pair_can_name_it(tmp_pa
     assert not errors and not why
     rows = track_pair(pairs[0], None, method="bm25", by_label=False)
     assert rows and {r["body"] for r in rows} == {"上海市人民政府"}
+
+
+def test_reader_agreement_counts_status_kappa_and_evidence():
+    from train.track_eval import agreement
+
+    first = [{"status": MET, "evidence": [3]}, {"status": MET, "evidence": [5, 6]},
+             {"status": NO_EVIDENCE, "evidence": []}, {"status": UNCLEAR, "evidence": [9]}]
+    second = [{"status": MET, "evidence": [{"index": 3}]}, {"status": UNCLEAR, "evidence": [7]},
+              {"status": NO_EVIDENCE, "evidence": []}, {"status": UNCLEAR, "evidence": []}]
+    figures = agreement(first, second)
+    # p_o = 3/4; p_e = (2·1 + 1·1 + 1·2) / 16 = 5/16; kappa = (3/4 − 5/16) / (1 − 5/16) = 7/11
+    assert figures["status_agreement"] == 0.75 and figures["cohen_kappa"] == round(7 / 11, 3)
+    assert figures["evidence_or_none_agreement"] == 0.75  # the fourth: one reader found evidence, one none
+    assert figures["both_found_evidence"] == 2 and figures["share_a_unit"] == 0.5
+    assert figures["differences"] == {"met / unclear": 1}
+    with pytest.raises(ValueError):
+        agreement(first, second[:2])
+
+
+def test_the_second_reading_is_compared_with_the_first_not_the_settled_line():
+    from train.track_eval import compare_readers
+
+    figures = compare_readers(ROOT / "labels/promises/second-reading/readerB.jsonl")
+    assert figures["promises"] == 40 and figures["status_equal"] == 26
+    assert figures["differences"]["no evidence / unclear"] == 9

@@ -2,6 +2,7 @@
 
     python -m train.track_eval                       # every method on the held-out pairs, tuned on TUNE
     python -m train.track_eval --time 28             # also: `reportag track` on 28 tagged pairs, whole process
+    python -m train.track_eval --agreement labels/promises/second-reading/readerB.jsonl   # two readers compared
 
 Each labelled promise names its pair of reports (in ../shared/corpus/provinces), its
 evidence units in the later report (or none) and its status, decided by a reader. For
@@ -53,10 +54,55 @@ class Memo:
         return np.stack([self.vectors[t] for t in texts])
 
 
-def load_set(folder: Path = Path("labels/promises")) -> dict[str, list[dict]]:
+def load_set(folder: Path = Path(__file__).resolve().parent.parent / "labels" / "promises") -> dict[str, list[dict]]:
     """{province: its labelled promises}."""
     return {path.stem: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
             for path in sorted(folder.glob("*.jsonl"))}
+
+
+def first_reading(item: dict) -> dict:
+    """The first reader's label of a dev-set line: its `readers` entry when a second reading was settled."""
+    first = (item.get("readers") or {}).get("track")
+    return first if first else {"status": item["status"], "evidence": [e["index"] for e in item["evidence"]]}
+
+
+def agreement(first: list[dict], second: list[dict]) -> dict:
+    """How far two readers agree on the same promises (lists aligned by position).
+
+    Each label is a dict with `status` and `evidence` (unit indexes, or dicts with `index`).
+    Returns status agreement (share of equal statuses), Cohen's kappa on the statuses, the share
+    of promises where both found evidence or both found none, and, of those where both found
+    some, the share that name at least one unit in common. Raises ValueError on lists of
+    different lengths or empty lists.
+    """
+    from sklearn.metrics import cohen_kappa_score
+
+    if len(first) != len(second) or not first:
+        raise ValueError(f"two readings of {len(first)} and {len(second)} promises cannot be compared")
+
+    def units(label: dict) -> set[int]:
+        return {e["index"] if isinstance(e, dict) else int(e) for e in label["evidence"]}
+
+    a, b = [x["status"] for x in first], [x["status"] for x in second]
+    both = [(units(x), units(y)) for x, y in zip(first, second)]
+    found_by_both = [(x, y) for x, y in both if x and y]
+    kappa = cohen_kappa_score(a, b) if len(set(a) | set(b)) > 1 else 1.0
+    return {"promises": len(a), "status_agreement": round(sum(x == y for x, y in zip(a, b)) / len(a), 3),
+            "status_equal": sum(x == y for x, y in zip(a, b)), "cohen_kappa": round(float(kappa), 3),
+            "evidence_or_none_agreement": round(sum(bool(x) == bool(y) for x, y in both) / len(both), 3),
+            "both_found_evidence": len(found_by_both),
+            "share_a_unit": round(sum(bool(x & y) for x, y in found_by_both) / max(len(found_by_both), 1), 3),
+            "differences": dict(Counter(f"{x} / {y}" for x, y in zip(a, b) if x != y))}
+
+
+def compare_readers(second_path: Path) -> dict:
+    """The first reading of the dev set (labels/promises) against a second reader's file, by (report, index)."""
+    second = [json.loads(line) for line in second_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    first = {(item["promise_report"], item["index"]): item for items in load_set().values() for item in items}
+    missing = [(s["promise_report"], s["index"]) for s in second if (s["promise_report"], s["index"]) not in first]
+    if missing:
+        raise ValueError(f"{second_path}: promises not in the dev set: {missing[:3]}")
+    return agreement([first_reading(first[(s["promise_report"], s["index"])]) for s in second], second)
 
 
 def tagged_reports(names: list[str], model: str | None, cache: Path) -> dict[str, object]:
@@ -195,7 +241,11 @@ def main(argv=None) -> None:
     parser.add_argument("--cache", default="runs/track/tagged", help="where tagged reports are kept")
     parser.add_argument("--time", type=int, default=0, metavar="N", help="also time `reportag track` on N pairs")
     parser.add_argument("--out", default="runs/track/metrics.json")
+    parser.add_argument("--agreement", type=Path, metavar="JSONL", help="only compare a second reading with the first")
     args = parser.parse_args(argv)
+    if args.agreement:
+        print(json.dumps(compare_readers(args.agreement), ensure_ascii=False, indent=2))
+        return
     encoder = args.encoder or str(Path(args.model) / "encoder")
     results = evaluate(None if args.untagged else args.model, encoder, Path(args.cache))
     if args.time:
