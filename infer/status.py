@@ -13,7 +13,9 @@ The rule that decided is returned with the status, in words a reviewer can check
   exceeded above (or when the review says 超过/超 the same figure) and missed below; a
   running total (累计, 增至, a five-year figure) is not compared with a plan to add something;
   a promise with several targets is missed if any is missed, exceeded if all compared are
-  exceeded, else met;
+  exceeded, else met; a growth rate (…增长6.5%) is never compared with a share or level to reach
+  (…占比30%), nor the reverse; a figure reports on a target when their indicators share enough
+  distinctive words or the figure names the target's head noun (…的绿道1000公里 ← 新增绿道1000公里);
 - unclear: evidence was found but holds no figure for any of the promise's targets (unless it
   says the task was done: 全面完成/如期完成/圆满完成… → met, 超额完成 → exceeded);
 - met: evidence was found and the promise has no figure to compare.
@@ -44,8 +46,13 @@ class Verdict:
 
 # Bigrams that every indicator shares ("增加值增长", "比例", "全省"): they say nothing of which indicator it is.
 GENERIC = frozenset({"增长", "增加", "加值", "值增", "比例", "占比", "比重", "新增", "达到", "提高", "提升", "全省", "全市",
-                     "全区", "产业", "总额", "规模", "年度", "完成", "实现", "建设", "累计", "分别", "以上", "左右"})
+                     "全区", "产业", "总额", "规模", "年度", "完成", "实现", "建设", "累计", "分别", "以上", "左右",
+                     "业增"})  # 业增 straddles 产业|增加值: "文旅产业增加值" is not "高新技术产业增加值"
 MIN_INDICATOR_OVERLAP = 0.3
+HEAD_OVERLAP = 0.5  # the score of a figure that names the target's head noun, whatever else it shares
+# Heads that name no particular thing: "各类阅读活动3万场" is not reported by "大型活动2295场".
+GENERIC_HEADS = frozenset({"活动", "项目", "工程", "企业", "主体", "机构", "设施", "平台", "服务", "场景", "任务", "行动",
+                           "工作", "体系", "机制", "政策", "措施", "单位", "资金", "投资"})
 _DONE = re.compile(r"超额完成|提前完成|全面完成|圆满完成|如期完成|全部完成|顺利完成")
 
 
@@ -60,12 +67,27 @@ def overlap(target: Quantity, actual: Quantity) -> float:
 
     Bigrams every indicator shares (GENERIC: 增长, 比例, 产业…) are left out, so "绿色企业比例" is not
     "绿色出行比例" and "数字经济核心产业增加值" is not "高新技术产业增加值"; a figure must share at least
-    MIN_INDICATOR_OVERLAP of the rest to report on the target.
+    MIN_INDICATOR_OVERLAP of the rest to report on the target, or name the target's head (its last
+    two characters, when not generic: 绿道, 减负, 产量), which scores HEAD_OVERLAP.
     """
     wanted = _grams(target.indicator + target.after)
     if not wanted:
         return 0.0
-    return len(wanted & _grams(actual.indicator + actual.after)) / len(wanted)
+    have = _grams(actual.indicator + actual.after)
+    shared = len(wanted & have) / len(wanted)
+    head = _head(target.indicator)
+    if head and head in have:  # what is counted is named: "新增绿道1000公里" reports on "联山联水联社区的绿道1000公里"
+        return max(shared, HEAD_OVERLAP)
+    return shared
+
+
+def _head(indicator: str) -> str:
+    """The last two characters of an indicator, the noun right before its figure ("…的绿道", "为经营主体减负"),
+    or "" when they are a word every indicator shares (增长, 比例…), a noun that names no particular thing
+    (活动, 项目…: GENERIC_HEADS) or not words at all."""
+    text = "".join(ch for ch in indicator if ch.isalnum())
+    head = text[-2:]
+    return head if len(head) == 2 and head not in GENERIC | GENERIC_HEADS and not head.isascii() else ""
 
 
 def _value(q: Quantity) -> str:
@@ -99,11 +121,22 @@ def compare(target: Quantity, actual: Quantity) -> tuple[str, str]:
     return MISSED, f"at least: {_value(actual)} below {_value(target)}"
 
 
+_GROWTH = re.compile(r"(?:增长|增速|增幅|下降|降低|减少|提高|提升|回落)$")
+
+
+def growth(quantity: Quantity) -> bool:
+    """A percentage that is a change (产值增长6.5%), not a level or share (营业收入占比30%)."""
+    return quantity.unit in PERCENT_UNITS and bool(_GROWTH.search(quantity.indicator))
+
+
 def reported(target: Quantity, figures: Sequence[Quantity]) -> Quantity | None:
-    """The figure of the evidence that reports on `target`: same unit, most indicator words shared."""
+    """The figure of the evidence that reports on `target`: same unit, most indicator words shared.
+
+    A change is never compared with a level: a growth rate does not report on a share to reach.
+    """
     best, best_score = None, MIN_INDICATOR_OVERLAP - 1e-9
     for figure in figures:
-        if figure.unit != target.unit or (figure.total and target.increment()):
+        if figure.unit != target.unit or (figure.total and target.increment()) or growth(figure) != growth(target):
             continue
         score = overlap(target, figure)
         if score > best_score:

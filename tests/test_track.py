@@ -182,6 +182,16 @@ def test_evidence_figures_keep_their_indicator_and_what_they_say_of_themselves()
     ("力争数字经济核心产业增加值增长6.5%以上", "高新技术产业增加值分别增长10%", UNCLEAR, "no figure"),
     ("改造提升单村水站300座以上，全面完成农村单村水站改造提升工程", "全面完成单村水站改造提升", MET, "全面完成"),
     ("城镇新增就业70万人以上", "城镇新增就业超额完成全年任务", EXCEEDED, "超额完成"),
+    # the figure names what is counted (the head noun): it reports on the target
+    ("打造市民观城观景视廊50条，新增联山联水联社区的绿道1000公里", "新增绿道1000公里", MET, "reaches"),
+    ("为经营主体减负2500亿元以上", "全年为企业减负超3300亿元", EXCEEDED, "above"),
+    # a head that names no particular thing (活动) is not enough
+    ("开展各类阅读活动3万场", "举办大型活动2295场", UNCLEAR, "no figure"),
+    # 业增 (产业|增加值) is no distinctive word: another industry's value added is another indicator
+    ("推动文旅产业增加值增长6%", "战略性新兴产业、高新技术产业增加值分别增长10%", UNCLEAR, "no figure"),
+    # a growth rate never reports on a share to reach
+    ("推动战略性新兴产业和未来产业营业收入占比提高到30%左右", "工业战略性新兴产业总产值增长6.5%", UNCLEAR, "no figure"),
+    ("推动战略性新兴产业营业收入占比提高到30%左右", "战略性新兴产业营业收入占比达到31%", EXCEEDED, "above"),
 ])
 def test_status_and_the_rule_that_decided(promise, evidence, status, words):
     verdict = judge(promise, [evidence], best_similarity=0.9, threshold=0.5)
