@@ -43,6 +43,7 @@ _LEAD_VERBS = re.compile(r"^(?:其中|全年|今年|全省|全市|全区|力争|
 _TOTAL = re.compile(r"累计|增至|增加到|总数|总量|总计|年均|五年|十四五|总规模|达到.{0,6}$")
 _INCREMENT = re.compile(r"新增|新建|新改建|新开|新培育|新认定|建成|建设|改造|实施|完成|开工|培育|打造|创建|发布|提供|更新")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９％．", "0123456789%.")
+_BARE_SCALE = re.compile(r"(突破|超过|超|达到|达|迈上|跨上)([千万亿])")
 _YEAR_CONTEXT = re.compile(r"^(?:\d{4}|[一二]〇[一二三四五六七八九〇]{2})年")
 
 
@@ -126,6 +127,7 @@ def quantities(text: str, plan: bool = True) -> list[Quantity]:
     """
     found: list[Quantity] = []
     text = text.translate(_FULL_WIDTH)  # "6％左右", "１２万"
+    text = _BARE_SCALE.sub(r"\1一\2", text)  # "突破万亿元" is 1万亿元, "超千列" 1千列
     for clause_match in re.finditer(r"[^，,；;。：:！？!?\n]+", text):
         clause = clause_match.group()
         previous_end, previous_indicator = 0, ""

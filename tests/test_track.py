@@ -160,6 +160,12 @@ def test_evidence_figures_keep_their_indicator_and_what_they_say_of_themselves()
     assert total.total
     [share] = quantities("工业企业上云率近六成", plan=False)
     assert (share.value, share.unit) == (60, "%")
+    # a multiplier without a digit after 突破/超: 突破万亿元 is 1万亿元, more than it
+    [trade] = quantities("进出口总额突破万亿元、增速居全国第5位", plan=False)
+    assert (trade.indicator, trade.value, trade.unit, trade.comparator) == ("进出口总额", 1e12, "元", AT_LEAST)
+    assert trade.approximate
+    [trains] = quantities("合肥中欧班列全年发运突破千列", plan=False)
+    assert (trains.value, trains.unit) == (1000, "列")
 
 
 # --- status rules --------------------------------------------------------------------------------------
@@ -192,6 +198,7 @@ def test_evidence_figures_keep_their_indicator_and_what_they_say_of_themselves()
     # a growth rate never reports on a share to reach
     ("推动战略性新兴产业和未来产业营业收入占比提高到30%左右", "工业战略性新兴产业总产值增长6.5%", UNCLEAR, "no figure"),
     ("推动战略性新兴产业营业收入占比提高到30%左右", "战略性新兴产业营业收入占比达到31%", EXCEEDED, "above"),
+    ("全年进出口总额9000亿元以上", "进出口总额突破万亿元、增速居全国第5位", EXCEEDED, "above"),
 ])
 def test_status_and_the_rule_that_decided(promise, evidence, status, words):
     verdict = judge(promise, [evidence], best_similarity=0.9, threshold=0.5)

@@ -33,7 +33,7 @@ from infer.track import evidence_of, promises_of
 from infer.track_inputs import load_reports
 
 CORPUS = Path("../shared/corpus/provinces")
-TUNE = ("beijing", "shanghai", "zhejiang")  # the pairs the threshold and weight are chosen on
+TUNE = ("anhui", "beijing", "shanghai", "zhejiang")  # the pairs the threshold and weight are chosen on
 THRESHOLDS = tuple(round(0.30 + 0.01 * i, 2) for i in range(61))
 STRENGTH_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
