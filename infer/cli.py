@@ -225,6 +225,64 @@ def render(
         fail(f"{output or 'standard output'}: cannot write ({error.strerror or error})", 1)
 
 
+class TrackFormat(str, Enum):
+    table = "table"
+    jsonl = "jsonl"
+    csv = "csv"
+    xlsx = "xlsx"
+    html = "html"
+
+
+class TrackMethod(str, Enum):
+    combined = "combined"
+    embedding = "embedding"
+    bm25 = "bm25"
+
+
+TRACK_EXAMPLES = """Examples:
+
+    reportag track gwr-2025-beijing.txt gwr-2026-beijing.txt -o beijing.html
+
+    reportag tag reports/ -o tags.jsonl && reportag track tags.jsonl -o promises.xlsx
+
+    reportag track reports/ --pairs pairs.csv -o promises.csv   # pairs.csv: promise_report,review_report
+"""
+
+
+@app.command(epilog=TRACK_EXAMPLES)
+def track(
+    paths: Annotated[list[str], typer.Argument(help="Tagged results of `reportag tag` (.jsonl .csv .parquet, "
+                                               "named one by one) or reports and folders (tagged here).")],
+    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write here "
+                                                  "(atomically): .jsonl .csv .xlsx .html; - or none: a table.")] = None,
+    format: Annotated[Optional[TrackFormat], typer.Option("--format", "-f", help="Output format (default: from "
+                                                          "the --output extension).")] = None,
+    pairs: Annotated[Optional[str], typer.Option("--pairs", metavar="CSV", help="Pairs to add or override: "
+                                                 "columns promise_report,review_report.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", metavar="DIR", help="The reportag model (it "
+                                                 "tags reports and holds the sentence encoder in encoder/).")] = None,
+    encoder: Annotated[Optional[str], typer.Option("--encoder", metavar="DIR", help="A sentence encoder folder "
+                                                   "(default: the model's encoder/).")] = None,
+    method: Annotated[TrackMethod, typer.Option("--method", help="How evidence is ranked.")] = TrackMethod.combined,
+    threshold: Annotated[Optional[float], typer.Option("--threshold", metavar="S", min=0.0, max=1.0,
+                                                       help="Evidence strength (0.5 × cosine + 0.5 × words "
+                                                       "shared) below which a promise has no evidence "
+                                                       "(default 0.47).")] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", metavar="N", min=1, help="ONNX Runtime "
+                                                   "threads.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
+) -> None:
+    """Last year's plans against this year's review: each promise with its evidence, status and rule."""
+    from .track import THRESHOLD, TrackOptions, track as run_track
+
+    options = TrackOptions(paths=paths, output=output, format=format.value if format else None, pairs=pairs,
+                           model=model, encoder=encoder, method=method.value,
+                           threshold=THRESHOLD if threshold is None else threshold, threads=threads, quiet=quiet)
+    code = guarded(run_track, options)
+    if code:
+        raise typer.Exit(code)
+
+
 def main() -> None:  # pragma: no cover - `python -m infer.cli`: the tagging commands only
     app()
 
