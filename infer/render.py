@@ -179,11 +179,9 @@ def render(paths: list[str], output: str | None, format: str | None = None, summ
         by_report: dict[str, list[dict]] = {}
         for row in rows:
             by_report.setdefault(row["report"], []).append(row)
-        for report, chunk in by_report.items():
-            if isinstance(stream, ParquetFolder):  # keyed by the report: a CSV may not carry report_hash
-                stream.write(chunk, key=hashlib.sha256(report.encode("utf-8", "surrogatepass")).hexdigest()[:32])
-            else:
-                stream.write(chunk)
+        for report, chunk in by_report.items():  # a CSV may not carry report_hash: the report's name stands in
+            digest = chunk[0].get("report_hash") or hashlib.sha256(report.encode("utf-8", "surrogatepass")).hexdigest()
+            stream.write(chunk, report, digest)
     except BaseException:
         stream.abort()
         raise

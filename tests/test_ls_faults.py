@@ -25,8 +25,12 @@ class CutAtExport(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)  # cut before any answer
             self.close_connection = True
             return
-        payload = json.dumps({"count": 1, "next": None, "previous": None,
-                              "results": [{"id": 1, "title": "reports"}]}).encode()
+        if self.path.startswith("/api/tasks"):  # one task, changed since no pull: its export is asked for next
+            body = {"tasks": [{"id": 1, "data": {"text": "x", "report": "r.txt", "index": 0},
+                               "updated_at": "2026-11-30T10:00:00Z"}], "total": 1}
+        else:
+            body = {"count": 1, "next": None, "previous": None, "results": [{"id": 1, "title": "reports"}]}
+        payload = json.dumps(body).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
