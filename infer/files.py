@@ -109,6 +109,24 @@ def _umask() -> int:
     return mask
 
 
+def swap_in(staging: str | Path, target: str | Path) -> Path:
+    """Put the finished folder `staging` where `target` is, replacing any old one.
+
+    The old folder is first renamed aside (`.<name>.old`) and removed only after the new one
+    is in place, so a reader never finds a half-written folder at `target`.
+    """
+    import shutil
+
+    target = Path(target)
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    Path(staging).rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
 def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> None:
     with atomic_open(path, encoding=encoding) as handle:
         handle.write(text)

@@ -83,3 +83,16 @@ def tiny_model(tmp_path_factory):
     output = tmp_path_factory.mktemp("models") / "tiny"
     config = TrainConfig(max_steps=24, learning_rate=3e-4, progress=False, quantize=True)
     return train_default([ROOT / "labels", ROOT / "labels" / "written"], config, output, log=lambda *_: None)
+
+
+def modules_loaded_by(argv: list[str], modules: list[str]) -> list[str]:
+    """Which of `modules` the command line `reportag ARGV...` loads, run in a fresh interpreter."""
+    import ast
+    import subprocess
+    import sys
+
+    probe = (f"import sys; from train.cli import app; sys.argv = ['reportag', *{[str(a) for a in argv]!r}]\n"
+             "try:\n    app()\nexcept SystemExit:\n    pass\n"
+             f"print(sorted(m for m in {modules!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    return ast.literal_eval(done.stdout.strip().splitlines()[-1])  # the list the probe printed

@@ -307,29 +307,48 @@ def test_an_unknown_output_type_and_a_missing_path_are_refused(cli, tmp_path):
     assert missing.exit_code == 2 and "no-such-report: no such file" in missing.output
 
 
-def test_a_changed_report_in_a_file_of_several_reports_keeps_the_others(tmp_path):
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
+def tagged_dataset(tmp_path):
+    """A folder of two seed reports and the Parquet dataset tagged from it."""
     folder = tmp_path / "reports"
     folder.mkdir()
     for seed in SEEDS[:2]:
         (folder / seed.name).write_bytes(seed.read_bytes())
     dataset = tmp_path / "ds"
     run(folder, output=f"{dataset}/")
+    return folder, dataset
+
+
+def change_first_report(folder):
+    changed = folder / SEEDS[0].name
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n我们将继续推进依法行政。\n", encoding="utf-8")
+    return changed
+
+
+def row_keys(rows):
+    return [(r["report"], r["index"], r["report_hash"]) for r in rows]
+
+
+def dataset_keys(dataset):
+    import pyarrow.parquet as pq
+
+    return sorted(row_keys(pq.read_table(dataset / "tags").to_pylist()))
+
+
+def test_a_changed_report_in_a_file_of_several_reports_keeps_the_others(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder, dataset = tagged_dataset(tmp_path)
     parts = sorted((dataset / "tags").glob("*.parquet"))
     merged = pa.concat_tables([pq.read_table(p) for p in parts])  # as a Ray block holds several reports
     for part in parts:
         part.unlink()
     pq.write_table(merged, dataset / "tags" / "block-0.parquet")
-    changed = folder / SEEDS[0].name
-    changed.write_text(changed.read_text(encoding="utf-8") + "\n我们将继续推进依法行政。\n", encoding="utf-8")
+    changed = change_first_report(folder)
     assert run(folder, output=f"{dataset}/", resume=True)[0] == 0
     expected = tmp_path / "expected.jsonl"
     run(folder, output=str(expected))
-    stored = pq.read_table(dataset / "tags").to_pylist()
-    assert sorted((r["report"], r["index"], r["report_hash"]) for r in stored) == \
-        sorted((r["report"], r["index"], r["report_hash"]) for r in rows_of(expected))
+    assert dataset_keys(dataset) == sorted(row_keys(rows_of(expected)))
 
 
 def test_after_a_ray_style_run_a_changed_reports_old_rows_go(tmp_path):
@@ -338,14 +357,8 @@ def test_after_a_ray_style_run_a_changed_reports_old_rows_go(tmp_path):
     from infer.outputs import ParquetFolder, write_parquet
     from infer.resume import run_settings
 
-    folder = tmp_path / "reports"
-    folder.mkdir()
-    for seed in SEEDS[:2]:
-        (folder / seed.name).write_bytes(seed.read_bytes())
-    dataset = tmp_path / "ds"
-    run(folder, output=f"{dataset}/")
-    changed = folder / SEEDS[0].name
-    changed.write_text(changed.read_text(encoding="utf-8") + "\n我们将继续推进依法行政。\n", encoding="utf-8")
+    folder, dataset = tagged_dataset(tmp_path)
+    changed = change_first_report(folder)
     expected = tmp_path / "expected.jsonl"
     run(folder, output=str(expected))
     sink = ParquetFolder(dataset, True, run_settings("fake", TagOptions(paths=[])))
@@ -354,6 +367,4 @@ def test_after_a_ray_style_run_a_changed_reports_old_rows_go(tmp_path):
         assert sink.drop_replaced() == 1
     finally:
         sink.close()
-    stored = pq.read_table(dataset / "tags").to_pylist()
-    assert sorted((r["report"], r["index"], r["report_hash"]) for r in stored) == \
-        sorted((r["report"], r["index"], r["report_hash"]) for r in rows_of(expected))
+    assert dataset_keys(dataset) == sorted(row_keys(rows_of(expected)))

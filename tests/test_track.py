@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SHARED
+from conftest import ROOT, SHARED, modules_loaded_by
 from infer.frame import NEXT_YEAR, TARGETS, YEAR_WORK, frame_rows
 from infer.match import BM25, rank, strength
 from infer.pairs import Report, auto_pairs, pair_reports
@@ -352,13 +352,8 @@ def test_a_tagged_csv_reads_like_the_jsonl(cli, beijing, tmp_path):
 
 def test_tracking_imports_no_heavy_library(beijing, tmp_path):
     heavy = ["torch", "transformers", "datasets", "sklearn"]
-    probe = ("import sys; from train.cli import app; "
-             f"sys.argv = ['reportag', 'track', {str(beijing[0])!r}, {str(beijing[1])!r}, '--method', 'bm25', "
-             f"'-o', {str(tmp_path / 't.html')!r}, '-q']\n"
-             "try:\n    app()\nexcept SystemExit:\n    pass\n"
-             f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert modules_loaded_by(["track", beijing[0], beijing[1], "--method", "bm25", "-o", tmp_path / "t.html", "-q"],
+                             heavy) == []
 
 
 def test_without_an_encoder_the_error_says_how_to_add_one(cli, beijing, tmp_path):

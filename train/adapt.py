@@ -17,7 +17,7 @@ from pathlib import Path
 
 from infer.encode import Vocabulary, text_of
 from infer.errors import InputError
-from infer.files import atomic_write_text
+from infer.files import atomic_write_text, swap_in
 from infer.frame import frame_rows
 from infer.pipeline import iter_documents
 
@@ -123,13 +123,7 @@ def adapt(folders: list[Path], output: Path, config: AdaptConfig) -> Path:
             "adapted_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     atomic_write_text(staging / "README.md", _card(card))
     shutil.rmtree(checkpoints, ignore_errors=True)  # done: nothing left to resume
-    old = output.with_name(f".{output.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if output.exists():
-        output.rename(old)
-    staging.rename(output)
-    shutil.rmtree(old, ignore_errors=True)
-    return output
+    return swap_in(staging, output)
 
 
 def _card(card: dict) -> str:

@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 
 from infer.embed import ENCODER_DIR, ENCODER_SETTINGS, MAX_TOKENS
+from infer.files import swap_in
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -71,10 +72,4 @@ def export_encoder(base_model: str, model_dir: Path, quantize: bool = True) -> P
     settings = {"onnx": onnx_name, "pooling": "mean", "normalize": True, "max_tokens": MAX_TOKENS,
                 "base_model": str(base_model), "dimension": int(model.config.hidden_size)}
     (staging / ENCODER_SETTINGS).write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
-    old = target.with_name(f".{ENCODER_DIR}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-    return target
+    return swap_in(staging, target)

@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from infer.encode import Vocabulary
-from infer.files import atomic_write_text
+from infer.files import atomic_write_text, swap_in
 from infer.labels import ID2LABEL, LABEL2ID, LABEL_NAMES
 from infer.predict import SETTINGS_KEY, Scorer, model_settings
 
@@ -210,14 +210,7 @@ def save_model(trained: Trained, output_dir: str | Path, metrics: dict | None = 
         atomic_write_text(staging / "metrics.json", json.dumps(metrics, ensure_ascii=False, indent=1, default=str))
         atomic_write_text(staging / "train_config.json", json.dumps(asdict(config), ensure_ascii=False, indent=1))
         write_card(staging, config, metrics)
-        if output_dir.exists():
-            old = output_dir.with_name(f".{output_dir.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            output_dir.rename(old)
-            staging.rename(output_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            staging.rename(output_dir)
+        swap_in(staging, output_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return output_dir
@@ -246,12 +239,7 @@ def install_model(model_dir: Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{DEFAULT_NAME}.", dir=target.parent))
     try:
         shutil.copytree(model_dir, staging / "model")
-        old = target.with_name(f".{DEFAULT_NAME}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        if target.exists():
-            target.rename(old)
-        (staging / "model").rename(target)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_in(staging / "model", target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
