@@ -134,7 +134,7 @@ def _rearm_sigterm(output: str) -> None:
     import signal
     import threading
 
-    from .engine import stop_handler
+    from .run import stop_handler
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, stop_handler(output))
@@ -166,7 +166,7 @@ def _logs_aside(log: Path, err):
 def _run(ray, options, model_dir: Path, version: str, folder, files: list[str], workers: int, threads: int,
          cpus: int, err, log: Path):
     """Build and run the pipeline; return the progress counter."""
-    from .engine import ProgressLine
+    from .run import ProgressLine
 
     from ray.data import ActorPoolStrategy, DataContext
 

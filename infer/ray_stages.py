@@ -56,7 +56,7 @@ class ScoreReports:
     settings: tuple = ()
 
     def __init__(self):
-        from .engine import TagOptions
+        from .run import TagOptions
         from .predict import load_scorer
 
         model_dir, threads, options = self.settings
@@ -64,7 +64,7 @@ class ScoreReports:
         self.options = TagOptions(paths=[], **options)
 
     def __call__(self, batch: dict):
-        from .engine import finish_rows
+        from .run import finish_rows
         from .outputs import error_table, parquet_table
         from .pipeline import Document
         from .tag import tag_document

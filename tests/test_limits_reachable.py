@@ -6,6 +6,8 @@ import io
 import json
 import sys
 
+import pytest
+
 from conftest import ROOT, SEEDS, FakeScorer
 from infer import limits
 from infer.engine import TagOptions, tag
@@ -28,6 +30,7 @@ def write_pages(path, pages: int) -> None:
     sheet.save()
 
 
+@pytest.mark.slow  # writes and reads a 200-page PDF in a measured process (about 15 s)
 def test_the_pdf_reader_does_not_grow_with_the_page_count(tmp_path):
     peaks = {}
     for pages in (20, 200):
@@ -42,9 +45,9 @@ def test_the_pdf_reader_does_not_grow_with_the_page_count(tmp_path):
 
 
 def test_the_progress_line_counts_reports_of_jsonl_input(tmp_path, monkeypatch):
-    import infer.engine
+    import infer.run
 
-    monkeypatch.setattr(infer.engine, "PROGRESS_SECONDS", 0.0)
+    monkeypatch.setattr(infer.run, "PROGRESS_SECONDS", 0.0)
     rows = [{"report": f"r{r}.txt", "text": f"我们将推进第{r}项工作。"} for r in range(30)]
     path = tmp_path / "rows.jsonl"
     path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")

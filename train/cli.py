@@ -7,42 +7,17 @@ console entry point) is `main` here: the app with every command.
 
 from __future__ import annotations
 
-import importlib.util
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from infer.cli import app, fail, guarded
-from infer.labels import LABEL_FOLDERS
-from infer.locate import DEFAULT_NAME
 
 from .base_model import DEFAULT_BASE
+from .cli_options import (DEFAULT_LABELS, DEFAULT_MODEL, LS_EXTRA, TRAIN_EXTRA, LabelsOption,  # noqa: F401
+                          choices, require)
 from .config import DESIGNS, EVAL_DEFAULTS, SPLITS, TRAIN_DEFAULTS, train_help
-
-TRAIN_EXTRA = ("torch", "transformers", "datasets", "evaluate", "accelerate", "sklearn", "onnx", "pandas")
-LS_EXTRA = ("label_studio_sdk",)
-DEFAULT_MODEL = Path("models") / DEFAULT_NAME
-DEFAULT_LABELS = [Path(folder) for folder in LABEL_FOLDERS]
-LabelsOption = Annotated[list[Path], typer.Option("--labels", metavar="DIR", help="Labels folders (each with "
-                                                  "reports/ and annotations/); repeatable.")]
-
-
-def _missing(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is None
-    except (ImportError, ValueError):
-        return True
-
-
-def require(modules=TRAIN_EXTRA) -> None:
-    """One line naming the extra to install when a training library is missing, then exit 2."""
-    missing = [m for m in modules if _missing(m)]
-    if missing:
-        fail(f"this command needs the training libraries ({', '.join(missing)} missing): "
-             "pip install 'reportag[train]'")
-
 
 @app.command("base-model")
 def base_model() -> None:
@@ -51,11 +26,6 @@ def base_model() -> None:
 
     path = guarded(ensure_m3e_small)
     typer.echo(f"{path} ({LICENCE})")
-
-
-def choices(name: str, values) -> type[Enum]:
-    """A typer choice from a tuple of values written once elsewhere."""
-    return Enum(name, [(value, value) for value in values], type=str)
 
 
 Design = choices("Design", DESIGNS)

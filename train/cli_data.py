@@ -11,7 +11,7 @@ import typer
 from infer.cli import app, fail, guarded
 from infer.labels import LABEL_FOLDERS
 
-from .cli import DEFAULT_LABELS, LS_EXTRA, LabelsOption, choices, require
+from .cli_options import DEFAULT_LABELS, LS_EXTRA, LabelsOption, choices, require
 from .config import STRATEGIES
 
 data_app = typer.Typer(help="The labelled data in labels/: statistics, exports, imports from Label Studio.",

@@ -27,13 +27,12 @@ from pathlib import Path
 from infer.files import atomic_write_text
 from infer.labels import LABEL_NAMES
 from infer.pipeline import infer_kind
-from infer.tag import tag_document
 
 from .baselines import SectionRule, TfidfLogReg
 from .calibrate import reliability, save_reliability_png
 from .config import CONFIGS, DEV_SETS, REAL_TEST_EVERY, WORK_REPORT_PREFIX, EvalPlan, TrainConfig
 from .fit import Trained, split_by_report, train_model
-from .metrics import score
+from .metrics import predict, score, score_rows  # noqa: F401  (score_rows: one scorer on labelled documents)
 from .windows import documents, framed_rows
 
 @dataclass
@@ -94,33 +93,6 @@ def real_split(rows: list[dict], dev: dict[str, list[dict]]) -> Split:
 def _hold(rows: list[dict], held: set[str]) -> tuple[list[dict], dict]:
     train_rows, test_rows = split_by_report(rows, held)
     return train_rows, {"LORO seeds": documents(test_rows)}
-
-
-def predict(model, test: list[list[dict]]) -> tuple[list[str], list[str], list[float]]:
-    """(predicted labels, gold labels, scores) over every unit of the test documents.
-
-    `model` is a Scorer (tagged like `reportag tag` tags: structure passes through as other)
-    or a baseline with `predict(rows)`.
-    """
-    predicted, gold, scores = [], [], []
-    for document in test:
-        gold += [r["label"] for r in document]
-        if hasattr(model, "score"):
-            tagged = tag_document(document, model)
-            predicted += [r["label"] for r in tagged]
-            scores += [r["score"] for r in tagged]
-        else:
-            predicted += model.predict(document)
-            scores += [1.0] * len(document)
-    return predicted, gold, scores
-
-
-def score_rows(scorer, test: list[list[dict]]) -> dict:
-    """Metrics and calibration of a scorer on labelled documents."""
-    predicted, gold, scores = predict(scorer, test)
-    result = score(predicted, gold)
-    result["calibration"] = reliability(scores, [p == g for p, g in zip(predicted, gold)])
-    return result
 
 
 def run(rows: list[dict], plan: EvalPlan, log=print) -> dict:

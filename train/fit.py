@@ -219,7 +219,7 @@ def save_model(trained: Trained, output_dir: str | Path, metrics: dict | None = 
 def train_default(labels, config: TrainConfig, output: Path, log=print) -> Path:
     """`reportag train`: every labelled report (but the held-out ones) → a saved model folder."""
     from .data import load_training_rows
-    from .evaluate import score_rows
+    from .metrics import score_rows
     from .windows import documents
 
     rows = load_training_rows(labels)

@@ -1,4 +1,5 @@
-"""Classification metrics as an `evaluate` module, computed locally (no hub download)."""
+"""Classification metrics as an `evaluate` module, computed locally (no hub download), and the scoring of a
+model or baseline on labelled documents (shared by training's validation and evaluation)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import evaluate
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
 from infer.labels import LABEL_NAMES
+from infer.tag import tag_document
+
+from .calibrate import reliability
 
 
 class ClassificationReport(evaluate.Metric):
@@ -66,3 +70,30 @@ def save_confusion_png(matrix: list[list[int]], path, title: str) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def predict(model, test: list[list[dict]]) -> tuple[list[str], list[str], list[float]]:
+    """(predicted labels, gold labels, scores) over every unit of the test documents.
+
+    `model` is a Scorer (tagged like `reportag tag` tags: structure passes through as other)
+    or a baseline with `predict(rows)`.
+    """
+    predicted, gold, scores = [], [], []
+    for document in test:
+        gold += [r["label"] for r in document]
+        if hasattr(model, "score"):
+            tagged = tag_document(document, model)
+            predicted += [r["label"] for r in tagged]
+            scores += [r["score"] for r in tagged]
+        else:
+            predicted += model.predict(document)
+            scores += [1.0] * len(document)
+    return predicted, gold, scores
+
+
+def score_rows(scorer, test: list[list[dict]]) -> dict:
+    """Metrics and calibration of a scorer on labelled documents."""
+    predicted, gold, scores = predict(scorer, test)
+    result = score(predicted, gold)
+    result["calibration"] = reliability(scores, [p == g for p, g in zip(predicted, gold)])
+    return result
