@@ -10,7 +10,7 @@ DEV ?= ../shared/dev
 CORPUS ?= ../shared/corpus
 ADAPTED ?= models/base/m3e-small-adapted
 
-.PHONY: setup base-model train eval adapt tag bench bench-corpus test browser office label-studio label-studio-install clean
+.PHONY: setup base-model train eval adapt tag bench bench-corpus test test-fast browser office label-studio label-studio-install clean
 
 ## setup: .venv with the CPU build of torch first (an unpinned torch pulls a multi-GB CUDA build), then the project
 setup: $(BIN)/.installed
@@ -56,6 +56,10 @@ bench-corpus: setup | $(MODEL)/config.json
 ## test: the whole test suite (trains a small real model; starts Label Studio, Chromium, LibreOffice and Ray, installed first)
 test: setup label-studio-install browser office
 	$(BIN)/python -m pytest -q
+
+## test-fast: the tests that train nothing and start no server, browser or Ray (under a minute; for development)
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
 
 ## browser: Debian's Chromium and CJK fonts for the browser test (Playwright drives the system Chromium)
 browser:

@@ -38,6 +38,7 @@ def request(port, method, path, body=None, headers=None, timeout=30):
     return response.status, json.loads(data) if data else None
 
 
+@pytest.mark.slow  # starts the backend's HTTP server
 def test_label_studio_contract(server):
     tasks = [{"id": 1, "data": {"text": "下一步将开展普法。", "heading": "四、下一年安排", "report": "r", "index": 1}},
              {"id": 2, "data": {"text": "存在问题。", "heading": "二、不足", "report": "r", "index": 0}},
@@ -55,6 +56,7 @@ def test_label_studio_contract(server):
     assert status == 400 and "ANNOTATION_CREATED" in answer["error"]
 
 
+@pytest.mark.slow  # starts the backend's HTTP server
 @pytest.mark.parametrize("body", [b"[]", b"5", b"null", b'"x"', b'{"tasks":[1]}', b'{"tasks":[{"data":"x"}]}',
                                   b"[" * 50_000 + b"]" * 50_000, b"\xff\xfe", b'{"tasks": NaN}',
                                   json.dumps({"tasks": [{"data": {"text": "x" * 30_000}}]}).encode()],
@@ -64,18 +66,19 @@ def test_malformed_bodies_get_a_400_with_a_reason(server, body):
     assert status == 400 and answer["error"]
 
 
+@pytest.mark.slow  # starts the backend's HTTP server
 def test_oversized_and_lying_requests(server):
     status, answer = request(server, "POST", "/predict", b"{}", headers={"Content-Length": str(10**12)})
     assert status == 413
     status, _ = request(server, "POST", "/predict", b"x" * (6 * 2**20))
     assert status == 413
-    with socket.create_connection(("127.0.0.1", server), timeout=30) as raw:  # promises 1,000 bytes, sends 10
+    with socket.create_connection(("127.0.0.1", server), timeout=90) as raw:  # promises 1,000 bytes, sends 10
         raw.sendall(b"POST /predict HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n{\"tasks\":")
-        start = time.perf_counter()
-        answer = raw.recv(4096)
-        assert time.perf_counter() - start < 30 and (answer == b"" or b"400" in answer.split(b"\r\n")[0])
+        answer = raw.recv(4096)  # the socket timeout (90 s, over four times the server's 20 s read timeout) bounds the wait
+        assert answer == b"" or b"400" in answer.split(b"\r\n")[0]
 
 
+@pytest.mark.slow  # starts the backend's HTTP server
 def test_a_hundred_requests_at_once_are_all_answered(server):
     body = {"tasks": [{"data": {"text": f"开展普法宣传{i}次。"}} for i in range(5)]}
     with ThreadPoolExecutor(100) as pool:

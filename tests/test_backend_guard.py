@@ -33,6 +33,9 @@ class GatedScorer(FakeScorer):
         return super().score(rows, frame)
 
 
+pytestmark = pytest.mark.slow  # every test starts the backend's HTTP server
+
+
 def serve(scorer, **options):
     server = backend_module.make_server(port=0, scorer=scorer, **options)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -80,8 +80,15 @@ def test_scores_do_not_depend_on_other_documents(vocabulary):
     first, frame1 = units_of(SEEDS[0])
     second, frame2 = units_of(SEEDS[1])
     alone = scorer.score(first, frame1)
-    again = scorer.score(first, frame1)
+    first_batches = list(runner.batches)
     scorer.score(second, frame2)
-    assert alone == again
+    second_batches = runner.batches[len(first_batches):]
+    after = scorer.score(first, frame1)
+    assert alone == after
+    # every sequence of a document reaches the runner once, in batches that hold only that document's sequences
+    assert sum(first_batches) == len(encode_document(vocabulary, first, InputSettings(), frame1))
+    assert sum(second_batches) == len(encode_document(vocabulary, second, InputSettings(), frame2))
+    assert runner.batches[len(first_batches) + len(second_batches):] == first_batches
+    assert all(size > 0 for size in runner.batches)
     for p in alone:
         assert abs(sum(p) - 1) < 1e-9 and all(0 <= x <= 1 for x in p)

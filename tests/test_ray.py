@@ -58,21 +58,38 @@ def test_ray_equals_the_local_engine_and_resumes(tiny_model, corpus, tmp_path):
 
 
 def _kill_when_written(process, folder, what):
-    """Wait for the first tagged file, then kill: the driver's whole process tree, or one scoring worker."""
+    """Wait for the first tagged file, then kill, by PID, processes this test started: the driver with its whole
+    process tree, or one scoring worker among the driver's descendants. Returns the PIDs that were killed and are gone.
+    """
     import psutil
 
-    deadline = time.time() + 300
-    while time.time() < deadline and not list((folder / "tags").glob("*.parquet")):
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not list((folder / "tags").glob("*.parquet")):
         time.sleep(0.2)
-    tree = psutil.Process(process.pid).children(recursive=True)
+    driver = psutil.Process(process.pid)
     if what == "driver":
-        for child in [psutil.Process(process.pid), *tree]:
-            child.kill()
-        return True
-    workers = [p for p in psutil.process_iter(["cmdline"]) if "ScoreReports" in " ".join(p.info["cmdline"] or [])]
-    if workers:
-        workers[0].send_signal(signal.SIGKILL)
-    return bool(workers)
+        victims = [driver, *driver.children(recursive=True)]
+    else:
+        victims = []
+        while time.monotonic() < deadline and not victims:
+            victims = [p for p in driver.children(recursive=True) if _is_scorer(p)][:1]
+            time.sleep(0.2)
+    for victim in victims:
+        try:
+            victim.kill()  # SIGKILL to that PID only
+        except psutil.NoSuchProcess:
+            pass
+    gone, alive = psutil.wait_procs(victims, timeout=60)
+    return {p.pid for p in gone} if not alive else set()
+
+
+def _is_scorer(process) -> bool:
+    import psutil
+
+    try:
+        return "ScoreReports" in " ".join(process.cmdline())
+    except psutil.Error:
+        return False
 
 
 @pytest.mark.parametrize("what", ["worker", "driver"])
@@ -86,7 +103,10 @@ def test_kills_lose_and_duplicate_nothing(tiny_model, tmp_path, what):
                                 "-o", f"{out}/", "--engine", "ray", "--workers", "2", "--batch-size", "2"],
                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
-    _kill_when_written(process, out, what)
+    killed = _kill_when_written(process, out, what)
+    assert killed, f"no {what} process of this run was killed"
+    if what == "worker":
+        assert process.pid not in killed
     process.wait(timeout=600)
     if what == "driver":
         assert process.returncode != 0

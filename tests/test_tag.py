@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from conftest import LABELLED_REPORTS, ROOT, SHARED, modules_loaded_by
+from conftest import LABELLED_REPORTS, ROOT, modules_loaded_by
 from infer.labels import LABEL_NAMES
 from infer.rows import TAG_FIELDS
 
@@ -118,9 +118,12 @@ def test_scores_do_not_depend_on_batching_or_threads(tiny_model):
     whole = one.score(units, frame)
     assert two.score(units, frame) == whole
     # a unit scored alone (pair design: alone is its own batch) and inside the window it belongs to
-    pair_like = [one.score([u], frame)[0] for u in units[:5]]
-    again = [one.score([u], frame)[0] for u in units[:5]]
-    assert pair_like == again
+    # a unit scored alone, before and after another report went through a second scorer: no state carries over
+    alone = [one.score([u], frame)[0] for u in units[:5]]
+    other_rows, _ = collect_rows([LABELLED_REPORTS[0]])
+    two.score([r for r in other_rows if not is_structure(r)], frame_rows(other_rows))
+    assert [two.score([u], frame)[0] for u in units[:5]] == alone
+    assert alone != whole[:5]  # alone, a unit has no window around it: the comparison above is not vacuous
 
 
 def test_shifting_every_year_keeps_the_tags(cli, tiny_model, tmp_path):
@@ -176,28 +179,33 @@ def test_bad_input_is_one_line_and_exit_2(cli, tiny_model, tmp_path, case):
 
 
 def test_the_model_is_found_from_any_directory(tiny_model, tmp_path):
-    """From a fresh directory: $REPORTAG_MODEL, then the user data folder where `train --install` puts it."""
+    """From a fresh directory: $REPORTAG_MODEL, then the user data folder where `train --install` puts it.
+
+    The packages run from a copy outside the checkout, so the checkout's own models/ (which comes
+    before the user data folder) is never looked at, whatever this machine has trained.
+    """
     import shutil
 
+    code = tmp_path / "code"
+    for package in ("infer", "train"):
+        shutil.copytree(ROOT / package, code / package, ignore=shutil.ignore_patterns("__pycache__"))
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
     env.pop("REPORTAG_MODEL", None)
     work = tmp_path / "work"
     work.mkdir()
     command = [sys.executable, "-m", "train.cli", "tag", str(REPORT), "--format", "jsonl", "--quiet"]
     run = lambda env: subprocess.run(command, capture_output=True, text=True, cwd=work,  # noqa: E731
-                                     env={**env, "PYTHONPATH": str(ROOT)})
+                                     env={**env, "PYTHONPATH": str(code)})
     from_env = run({**env, "REPORTAG_MODEL": str(tiny_model)})
     assert from_env.returncode == 0 and len(from_env.stdout.splitlines()) == 72
     installed = tmp_path / "data" / "reportag" / "models" / "reportag-default"
     shutil.copytree(tiny_model, installed)
-    hidden = ROOT / "models" / "reportag-default"
-    if not hidden.exists():  # the checkout's own model comes before the user data folder
-        from_user = run(env)
-        assert from_user.returncode == 0 and len(from_user.stdout.splitlines()) == 72
+    from_user = run(env)
+    assert from_user.returncode == 0 and len(from_user.stdout.splitlines()) == 72
     shutil.rmtree(installed)
-    if not hidden.exists():
-        missing = run(env)
-        assert missing.returncode == 2 and "looked in" in missing.stderr and "--model" in missing.stderr
+    missing = run(env)
+    assert missing.returncode == 2 and "looked in" in missing.stderr and "--model" in missing.stderr
+    assert "the reportag checkout" not in missing.stderr
 
 
 BLOCKER = """
@@ -240,10 +248,14 @@ def test_tagging_imports_no_heavy_library(tiny_model, tmp_path):
     assert modules_loaded_by(argv, list(HEAVY)) == []
 
 
-def test_stdin_and_folders(cli, tiny_model):
+def test_stdin_and_folders(cli, tiny_model, tmp_path):
+    import shutil
+
     out = tag(cli, "-", "--model", tiny_model, "--format", "jsonl", input="一、存在的不足\n普法形式单一。".encode())
     assert [json.loads(line)["text"] for line in out.splitlines()] == ["一、存在的不足", "普法形式单一。"]
-    dev_docs = SHARED / "dev" / "docs"
-    if dev_docs.is_dir():
-        rows = tag(cli, dev_docs, "--model", tiny_model, "--format", "jsonl", "--skip-structure").splitlines()
-        assert len({json.loads(line)["report"] for line in rows}) == len(list(dev_docs.glob("*.txt")))
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for path in LABELLED_REPORTS[:3]:
+        shutil.copy(path, docs / path.name)
+    rows = tag(cli, docs, "--model", tiny_model, "--format", "jsonl", "--skip-structure").splitlines()
+    assert len({json.loads(line)["report"] for line in rows}) == 3

@@ -1,4 +1,4 @@
-"""Wall time and peak memory of one command, measured apart from the process that starts it.
+"""Wall time, CPU time and peak memory of one command, measured apart from the process that starts it.
 
 Linux counts the address space a child was forked from into the child's peak (exec records
 the old space's high-water mark), so a child of a process that holds a model would report
@@ -21,7 +21,7 @@ LAUNCHER = """import os, sys
 pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)
 _, status, usage = os.wait4(pid, 0)
 with open(sys.argv[1], "w") as report:
-    report.write(str(usage.ru_maxrss))
+    report.write(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
 sys.exit(os.waitstatus_to_exitcode(status) % 256)
 """
 
@@ -31,8 +31,9 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
-    seconds: float
+    seconds: float  # wall clock
     peak_mb: float
+    cpu_seconds: float = float("nan")  # user + system time of the command and the children it waited for
 
 
 def run_measured(command: list[str], stdin: str | None = None, timeout: float | None = None,
@@ -50,5 +51,8 @@ def run_measured(command: list[str], stdin: str | None = None, timeout: float | 
             os.killpg(process.pid, signal.SIGKILL)  # the launcher and the command it runs
             process.communicate()
             raise
-        peak = int(peak_file.read_text()) / 1024 if peak_file.is_file() else float("nan")
-    return Measured(process.returncode, out, err, time.perf_counter() - start, peak)
+        peak, cpu = float("nan"), float("nan")
+        if peak_file.is_file():
+            maxrss, cpu_text = peak_file.read_text().split()
+            peak, cpu = int(maxrss) / 1024, float(cpu_text)
+    return Measured(process.returncode, out, err, time.perf_counter() - start, peak, cpu)
