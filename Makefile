@@ -47,11 +47,11 @@ tag: setup | $(MODEL)/config.json
 
 ## bench: sentences per second and peak memory, both designs against a plain transformers pipeline
 bench: setup | $(MODEL)/config.json
-	$(BIN)/python -m train.bench --model $(MODEL)
+	$(BIN)/python -m train.bench.speed --model $(MODEL)
 
 ## bench-corpus: 3,000 reports, the local engine against Ray with 1 and 2 workers, and a local Ray cluster
 bench-corpus: setup | $(MODEL)/config.json
-	$(BIN)/python -m train.bench_corpus --model $(MODEL)
+	$(BIN)/python -m train.bench.corpus --model $(MODEL)
 
 ## test: the whole test suite (trains a small real model; starts Label Studio, Chromium, LibreOffice and Ray, installed first)
 test: setup label-studio-install browser office

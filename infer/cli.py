@@ -1,7 +1,7 @@
 """The `reportag` command line: the one app, and the tagging commands (`segment`, `tag`, `render`).
 
 Commands are thin typer adapters: each parses its options and calls one plain function
-with the same parameters (infer.engine.tag, infer.pipeline.collect_rows, infer.render.render). Training,
+with the same parameters (infer.engines.local.tag, infer.pipeline.collect_rows, infer.outputs.render.render). Training,
 evaluation, data and Label Studio commands live in train/cli.py, which registers them on
 this app; the console entry point (`reportag`) is train.cli:main. Nothing here imports
 `train` or the training libraries.
@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .errors import InputError
+from infer.errors import InputError
 
 app = typer.Typer(
     help="Tag the sentences of Chinese government annual reports (法治政府建设年度报告, 政府工作报告) as "
@@ -54,7 +54,7 @@ _plain_types()
 
 def fail(message: str, code: int = 2) -> None:
     """The one error printer: one line on stderr (control characters escaped), then exit with `code`."""
-    from .write import printable
+    from infer.outputs.write import printable
 
     typer.echo(f"reportag: error: {printable(message)}", err=True)
     raise typer.Exit(code)
@@ -66,7 +66,7 @@ def guarded(function, *args, **kwargs):
     A WriteError, or any OSError that escaped (a full disk, a read-only folder), is one line
     naming the file and the cause, and exit code 1.
     """
-    from .errors import Stopped, write_error
+    from infer.errors import Stopped, write_error
 
     try:
         return function(*args, **kwargs)
@@ -90,9 +90,9 @@ def segment(
                                                   help="Write here (atomically); - is standard output.")] = None,
 ) -> None:
     """Split reports into sentences, headings and meta units, each with its heading chain."""
-    from .files import atomic_write_text
-    from .pipeline import collect_rows, expand
-    from .write import printable, render_units
+    from infer.files import atomic_write_text
+    from infer.pipeline import collect_rows, expand
+    from infer.outputs.write import printable, render_units
 
     inputs = expand(paths)
     if line := inputs.skipped_line():
@@ -180,7 +180,7 @@ def tag(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
 ) -> None:
     """Tag every unit as measure, achievement, shortfall, plan or other."""
-    from .engine import TagOptions, tag as run_tag
+    from infer.engines.local import TagOptions, tag as run_tag
 
     options = TagOptions(
         paths=paths, model=model, format=format.value if format else None, output=output, summary=summary,
@@ -217,7 +217,7 @@ def render(
                                           "shortfalls and plans.")] = False,
 ) -> None:
     """Turn tagged results into another format (page, workbook, CSV, JSONL, Parquet, table) without the model."""
-    from .render import render as run_render
+    from infer.outputs.render import render as run_render
 
     try:
         guarded(run_render, results, output, format.value if format else None, summary, sys.stdout.isatty())
@@ -273,7 +273,7 @@ def track(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
 ) -> None:
     """Last year's plans against this year's review: each promise with its evidence, status and rule."""
-    from .track import THRESHOLD, TrackOptions, track as run_track
+    from infer.track.promises import THRESHOLD, TrackOptions, track as run_track
 
     options = TrackOptions(paths=paths, output=output, format=format.value if format else None, pairs=pairs,
                            model=model, encoder=encoder, method=method.value,

@@ -21,7 +21,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import InputError, write_error
+from infer.errors import InputError, write_error
 
 
 def output_problem(path: str | Path) -> str | None:

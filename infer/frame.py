@@ -17,9 +17,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .parts import (ANNEX, ANNUAL, FIVE_YEAR, LEADERS, NEXT_YEAR, OTHER_MATTERS, PART_WORDS, PARTS,  # noqa: F401
+from infer.parts import (ANNEX, ANNUAL, FIVE_YEAR, LEADERS, NEXT_YEAR, OTHER_MATTERS, PART_WORDS, PARTS,  # noqa: F401
                     PREAMBLE, SHORTFALLS, TARGETS, UNKNOWN, WORK_REPORT, YEAR_WORK, assign_parts, frame_notes, part_of)
-from .segment import is_part_heading, split_chain
+from infer.segment import is_part_heading, split_chain
 
 _Y = r"(?:19|20)\d{2}"
 YEAR = re.compile(rf"(?<![\d.．])({_Y})(?=\s*(?:年|[—–\-~～至到]\s*{_Y}\s*年))")

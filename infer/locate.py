@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import InputError
+from infer.errors import InputError
 
 DEFAULT_NAME = "reportag-default"
 ENVIRONMENT = "REPORTAG_MODEL"

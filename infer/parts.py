@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from .segment import heading_number, is_part_heading
+from infer.segment import heading_number, is_part_heading
 
 ANNUAL = "annual report"
 WORK_REPORT = "work report"

@@ -20,11 +20,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import limits
-from .errors import InputError
-from .read import STDIN, STDIN_NAME, SUPPORTED_SUFFIXES, digest, read_source, read_text
-from .rows import UNIT_FIELDS
-from .segment import HEADING, META, SENTENCE, heading_level, segment
+from infer import limits
+from infer.errors import InputError
+from infer.read import STDIN, STDIN_NAME, SUPPORTED_SUFFIXES, digest, read_source, read_text
+from infer.outputs.rows import UNIT_FIELDS
+from infer.segment import HEADING, META, SENTENCE, heading_level, segment
 
 JSONL_SUFFIX = ".jsonl"
 INPUT_SUFFIXES = SUPPORTED_SUFFIXES | {JSONL_SUFFIX}
@@ -104,7 +104,7 @@ def expand(paths: Iterable[str | Path]) -> Inputs:
 
 
 def _side_file(name: str) -> bool:
-    """A resumable output's side files (infer.resume): `<file>.partial`, `.<file>.index`, `.<file>.lock`."""
+    """A resumable output's side files (infer.engines.resume): `<file>.partial`, `.<file>.index`, `.<file>.lock`."""
     return name.endswith(".partial") or (name.startswith(".") and name.endswith((".index", ".lock")))
 
 

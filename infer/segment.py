@@ -23,9 +23,9 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
-from .headings import (chinese_number, heading_level, heading_number, is_annex_title,  # noqa: F401 (re-exported)
+from infer.headings import (chinese_number, heading_level, heading_number, is_annex_title,  # noqa: F401 (re-exported)
                        is_part_heading, is_part_title, reads_as_heading)
-from .limits import MAX_UNIT_CHARS
+from infer.limits import MAX_UNIT_CHARS
 
 SENTENCE = "sentence"
 HEADING = "heading"

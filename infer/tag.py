@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from .frame import PARTS, UNKNOWN, frame_rows
-from .labels import LABEL_NAMES, STRUCTURE_LABEL
-from .predict import Scorer, argmax
-from .segment import HEADING, META, is_part_heading
+from infer.frame import PARTS, UNKNOWN, frame_rows
+from infer.model.labels import LABEL_NAMES, STRUCTURE_LABEL
+from infer.model.scorer import Scorer, argmax
+from infer.segment import HEADING, META, is_part_heading
 
 
 def is_structure(row: dict) -> bool:

@@ -77,8 +77,8 @@ def fake_scorer():
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory):
     """A real reportag model, fine-tuned for a few steps on the labels (about a minute on 2 cores)."""
-    from train.config import TrainConfig
-    from train.fit import train_default
+    from train.model.config import TrainConfig
+    from train.model.fit import train_default
 
     output = tmp_path_factory.mktemp("models") / "tiny"
     config = TrainConfig(max_steps=24, learning_rate=3e-4, progress=False, quantize=True)

@@ -40,7 +40,7 @@ def main() -> None:
     from conftest import FakeScorer
 
     import infer.locate
-    import infer.predict
+    import infer.model.scorer
 
     class Scorer(FakeScorer):
         def score(self, rows, frame):  # with FAKE_BLOCK_AT=N, the Nth report waits for a signal
@@ -54,7 +54,7 @@ def main() -> None:
     scorer = Scorer()
     scorer.name = os.environ.get("FAKE_MODEL_VERSION", scorer.name)
     infer.locate.resolve_model = lambda model: Path(model or "fake")
-    infer.predict.load_scorer = lambda *args, **kwargs: scorer
+    infer.model.scorer.load_scorer = lambda *args, **kwargs: scorer
     atexit.register(lambda: print(f"scored {len(scorer.calls)} reports", flush=True))
     from train.cli import app
 

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest import ROOT
-from train import backend as backend_module
+from train.studio import backend as backend_module
 
 CONFIG = (ROOT / "labels" / "config.xml").read_text(encoding="utf-8")
 

@@ -16,7 +16,7 @@ import threading
 import pytest
 
 from conftest import FakeScorer
-from train import backend as backend_module
+from train.studio import backend as backend_module
 
 
 class GatedScorer(FakeScorer):

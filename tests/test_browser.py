@@ -2,7 +2,7 @@
 
 The page is what `reportag render` makes of the JSONL that `reportag tag` wrote (tagged by
 the fake scorer, whose labels follow from the words), and every number the page shows
-after a filter is checked against that JSONL. No timing is asserted here; train/bench_page.py
+after a filter is checked against that JSONL. No timing is asserted here; train/bench/page.py
 measures load and filter times.
 """
 
@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, ROOT, SHARED, FakeScorer
-from infer.engine import TagOptions, tag
-from infer.labels import LABEL_NAMES
+from infer.engines.local import TagOptions, tag
+from infer.model.labels import LABEL_NAMES
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -227,7 +227,7 @@ def test_each_unit_links_to_its_place_and_names_its_file(page, result):
 
 
 def test_a_hundred_and_fifty_reports_open_in_one_page(browser, tmp_path):
-    from infer.render import render
+    from infer.outputs.render import render
 
     reports = sorted(CORPUS.glob("report-*.txt"))
     render([str(tagged_result(tmp_path, reports))], str(tmp_path / "all.html"))

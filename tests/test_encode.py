@@ -6,16 +6,16 @@ import pytest
 from tokenizers import Tokenizer
 
 from conftest import SEEDS
-from infer.encode import InputSettings, Vocabulary, encode_document, text_of
+from infer.model.encode import InputSettings, Vocabulary, encode_document, text_of
 from infer.frame import frame_rows
-from infer.predict import Scorer
+from infer.model.scorer import Scorer
 from infer.read import read_report
 from infer.segment import segment
 from infer.tag import is_structure
 
 @pytest.fixture(scope="module")
 def vocabulary():
-    from train.base_model import ensure_m3e_small
+    from train.model.base_model import ensure_m3e_small
 
     return Vocabulary(Tokenizer.from_file(str(ensure_m3e_small(quiet=True) / "tokenizer.json")))
 

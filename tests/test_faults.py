@@ -18,7 +18,7 @@ import pytest
 
 from conftest import ROOT, SEEDS, FakeScorer
 from fault_child import drop_root_powers, limit_file_size
-from infer.engine import TagOptions, tag
+from infer.engines.local import TagOptions, tag
 from infer.errors import InputError
 
 CHILD = Path(__file__).resolve().parent / "fault_child.py"
@@ -57,9 +57,9 @@ def named(scorer_name: str) -> FakeScorer:
 # --- model_version -------------------------------------------------------------------------------------------
 
 def fake_model(folder: Path, temperature: float, weights: bytes) -> Path:
-    from infer.encode import InputSettings
-    from infer.labels import LABEL_NAMES
-    from infer.predict import SETTINGS_KEY, model_settings
+    from infer.model.encode import InputSettings
+    from infer.model.labels import LABEL_NAMES
+    from infer.model.scorer import SETTINGS_KEY, model_settings
 
     folder.mkdir(parents=True)
     settings = model_settings(InputSettings(), temperature=temperature, onnx="model.onnx")
@@ -71,7 +71,7 @@ def fake_model(folder: Path, temperature: float, weights: bytes) -> Path:
 
 
 def test_model_version_is_the_name_and_a_hash_of_weights_and_settings(tmp_path):
-    from infer.predict import model_version
+    from infer.model.scorer import model_version
 
     first = fake_model(tmp_path / "a" / "reportag-default", 1.0, b"weights")
     same = fake_model(tmp_path / "b" / "reportag-default", 1.0, b"weights")
@@ -170,8 +170,8 @@ def test_a_changed_report_replaces_its_rows(tmp_path):
 
 
 def test_one_writer_per_output(tmp_path):
-    from infer.outputs import open_stream
-    from infer.resume import run_settings
+    from infer.outputs.formats import open_stream
+    from infer.engines.resume import run_settings
 
     for output, format in ((str(tmp_path / "out.jsonl"), "jsonl"), (f"{tmp_path / 'ds'}/", "parquet")):
         holder = open_stream(format, output, False, run=run_settings("fake", TagOptions(paths=[])))
@@ -354,8 +354,8 @@ def test_a_changed_report_in_a_file_of_several_reports_keeps_the_others(tmp_path
 def test_after_a_ray_style_run_a_changed_reports_old_rows_go(tmp_path):
     import pyarrow.parquet as pq
 
-    from infer.outputs import ParquetFolder, write_parquet
-    from infer.resume import run_settings
+    from infer.outputs.formats import ParquetFolder, write_parquet
+    from infer.engines.resume import run_settings
 
     folder, dataset = tagged_dataset(tmp_path)
     changed = change_first_report(folder)

@@ -74,7 +74,7 @@ def test_shifting_every_year_keeps_the_model_input(tmp_path):
     """What the model reads (relative years, parts) is the same when every year of a report moves by ±2."""
     import re
 
-    from infer.encode import context_of, text_of
+    from infer.model.encode import context_of, text_of
 
     text = read_report(SEEDS[1])
     views = []

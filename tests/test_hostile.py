@@ -22,7 +22,7 @@ from conftest import LABELLED_REPORTS, ROOT
 from infer import limits
 from infer.errors import InputError
 from infer.read import read_report
-from train.peak import run_measured
+from train.bench.peak import run_measured
 
 GOOD = LABELLED_REPORTS[4]
 
@@ -250,13 +250,13 @@ def replace(a, b):
         if replaced == {after}:
             os.kill(os.getpid(), signal.SIGKILL)
 os.replace = replace
-from train.annotations import import_export
+from train.studio.store import import_export
 import_export({export!r}, {labels!r}, overwrite=True)
 """
 
 
 def store_state(labels: Path) -> dict:
-    from train.annotations import AnnotationStore
+    from train.studio.store import AnnotationStore
 
     return {key: item.label for key, item in AnnotationStore(labels).load().items()}
 
@@ -289,7 +289,7 @@ def test_an_import_killed_midway_is_all_old_or_all_new(tmp_path, after):
 CONCURRENT = """
 import sys, json
 sys.path.insert(0, {root!r})
-from train.annotations import import_export
+from train.studio.store import import_export
 print(import_export({export!r}, {labels!r}).summary())
 """
 
@@ -312,7 +312,7 @@ def test_concurrent_imports_lose_nothing(tmp_path):
 
 def test_a_busy_store_is_one_line(tmp_path, cli, monkeypatch):
     from infer.files import FolderLock
-    from train import annotations
+    from train.studio import store as annotations
 
     monkeypatch.setattr(annotations, "LOCK_SECONDS", 0.5)
     labels = tmp_path / "labels"
@@ -322,7 +322,7 @@ def test_a_busy_store_is_one_line(tmp_path, cli, monkeypatch):
 
 
 def test_credentials_are_private(tmp_path, monkeypatch):
-    from train.labelstudio import credentials
+    from train.studio.sdk import credentials
 
     for name in ("LABEL_STUDIO_USERNAME", "LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_USER_TOKEN"):
         monkeypatch.delenv(name, raising=False)
@@ -341,7 +341,7 @@ def test_names_are_escaped_on_the_terminal(cli, tmp_path):
 
 
 def test_jsonl_rows_are_bounded_and_long_parts_are_encoded_in_chunks(tmp_path, monkeypatch):
-    from infer import encode
+    from infer.model import encode
     from infer.pipeline import collect_rows
 
     source = tmp_path / "many.jsonl"

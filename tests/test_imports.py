@@ -114,3 +114,12 @@ def test_lazy_imports_are_edges(tmp_path):
     path.write_text("def f():\n    from infer import errors\n    import train.cli\n", encoding="utf-8")
     modules = {"infer.errors": path, "train.cli": path, "infer": path, "x.m": path}
     assert imports_of("x.m", path, modules) == {"infer.errors", "train.cli", "infer"}
+
+
+def test_the_package_version_is_pyproject_version():
+    import tomllib
+
+    import infer
+
+    with open(ROOT / "pyproject.toml", "rb") as handle:
+        assert infer.__version__ == tomllib.load(handle)["project"]["version"]

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import LABELLED_REPORTS, ROOT, SEEDS
 from infer.errors import InputError
-from infer.labels import BY_VALUE, LABEL_NAMES, LS_FROM_NAME, LS_TO_NAME
+from infer.model.labels import BY_VALUE, LABEL_NAMES, LS_FROM_NAME, LS_TO_NAME
 from infer.read import read_report
 from infer.segment import segment
 
@@ -83,7 +83,7 @@ def test_json_min_export_imports_the_same_labels(cli, tmp_path):
     path.write_text(json.dumps(minimal, ensure_ascii=False), encoding="utf-8")
     fresh = tmp_path / "labels"
     assert cli("data", "import", path, "--labels", fresh).exit_code == 0
-    from train.annotations import AnnotationStore
+    from train.studio.store import AnnotationStore
 
     ours = {k: v.label for k, v in AnnotationStore(ROOT / "labels").load().items() if k[0] == tasks[0]["data"]["report"]}
     theirs = {k: v.label for k, v in AnnotationStore(fresh).load().items()}
@@ -163,14 +163,14 @@ def test_conflicts_are_listed_and_need_overwrite(cli, tmp_path):
     assert (fresh / "annotations" / ANNOTATIONS[0].name).read_bytes() == stored
     forced = cli("data", "import", changed, "--labels", fresh, "--overwrite")
     assert forced.exit_code == 0 and f"{label} -> {other}" in forced.stdout
-    from train.annotations import AnnotationStore
+    from train.studio.store import AnnotationStore
 
     [item] = AnnotationStore(fresh).load().values()
     assert item.label == other
 
 
 def test_a_ground_truth_annotation_settles_readers_who_disagree():
-    from train.lsexport import parse_tasks
+    from train.studio.export_format import parse_tasks
 
     def annotation(label, user, truth=False):
         return {"completed_by": user, "ground_truth": truth, "was_cancelled": False,
@@ -189,7 +189,7 @@ def test_a_ground_truth_annotation_settles_readers_who_disagree():
 
 
 def test_agreement_counts_readers_kappa_and_the_share_equal_to_predictions():
-    from train.readings import agreement, cohen_kappa, disagreements, report_stem
+    from train.studio.readings import agreement, cohen_kappa, disagreements, report_stem
 
     def task(index, labels, predicted, truth=None):
         annotations = [{"completed_by": user, "ground_truth": False,
@@ -215,7 +215,7 @@ def test_agreement_counts_readers_kappa_and_the_share_equal_to_predictions():
 
 
 def test_a_reading_file_is_checked_line_by_line(tmp_path):
-    from train.readings import read_tsv
+    from train.studio.readings import read_tsv
 
     good = tmp_path / "r.tsv"
     good.write_text("0\tother\n1\tmeasure\tnote\n\n", encoding="utf-8")

@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from conftest import LABELLED_REPORTS, ROOT
-from infer.labels import LABEL_NAMES
+from infer.model.labels import LABEL_NAMES
 
 pytestmark = pytest.mark.slow
 LS_BINARY = ROOT / ".venv-ls" / "bin" / "label-studio"
@@ -68,7 +68,7 @@ def server(tmp_path_factory):
 def ls_env(server, monkeypatch):
     monkeypatch.setenv("LABEL_STUDIO_URL", server)
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", TOKEN)
-    from train.labelstudio import connect
+    from train.studio.sdk import connect
 
     return connect()
 
@@ -110,7 +110,7 @@ def test_round_trip(cli, ls_env, tiny_model, tmp_path):
     assert pulled.exit_code == 0, pulled.output
     assert "3 added, 0 changed" in pulled.stderr
     assert (labels / "annotations" / kept.name).read_bytes() == before
-    from train.annotations import AnnotationStore
+    from train.studio.store import AnnotationStore
 
     stored = {key: item.label for key, item in AnnotationStore(labels).load().items() if key[0] != f"labels/reports/{LABELLED_REPORTS[0].name}"}
     assert stored == annotated
@@ -127,7 +127,7 @@ def test_round_trip(cli, ls_env, tiny_model, tmp_path):
 
 
 def test_two_readings_agreement_and_settled_labels(cli, ls_env, tiny_model, tmp_path):
-    from train.annotations import AnnotationStore
+    from train.studio.store import AnnotationStore
 
     report = PUSHED[0]
     seed_labels = {index: item.label for (name, index), item in AnnotationStore(ROOT / "labels").load().items()
@@ -218,7 +218,7 @@ def test_faults_are_one_line(cli, ls_env, monkeypatch, tmp_path):
 
 
 def test_backend_predicts_for_pushed_tasks(cli, ls_env, tiny_model):
-    from train.backend import make_server
+    from train.studio.backend import make_server
 
     server = make_server(str(tiny_model), port=free_port())
     thread = threading.Thread(target=server.serve_forever, daemon=True)

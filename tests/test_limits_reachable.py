@@ -10,8 +10,8 @@ import pytest
 
 from conftest import ROOT, SEEDS, FakeScorer
 from infer import limits
-from infer.engine import TagOptions, tag
-from train.peak import run_measured
+from infer.engines.local import TagOptions, tag
+from train.bench.peak import run_measured
 
 
 def write_pages(path, pages: int) -> None:
@@ -36,7 +36,7 @@ def test_the_pdf_reader_does_not_grow_with_the_page_count(tmp_path):
     for pages in (20, 200):
         pdf = tmp_path / f"p{pages}.pdf"
         write_pages(pdf, pages)
-        done = run_measured(["/bin/sh", "-c", f'exec "{sys.executable}" -m infer.pdftext < "{pdf}"'], timeout=600,
+        done = run_measured(["/bin/sh", "-c", f'exec "{sys.executable}" -m infer.read.pdftext < "{pdf}"'], timeout=600,
                             cwd=ROOT)
         assert done.returncode == 0 and f"第{pages - 1}页第20行" in done.stdout
         peaks[pages] = done.peak_mb
@@ -45,9 +45,9 @@ def test_the_pdf_reader_does_not_grow_with_the_page_count(tmp_path):
 
 
 def test_the_progress_line_counts_reports_of_jsonl_input(tmp_path, monkeypatch):
-    import infer.run
+    import infer.engines.run
 
-    monkeypatch.setattr(infer.run, "PROGRESS_SECONDS", 0.0)
+    monkeypatch.setattr(infer.engines.run, "PROGRESS_SECONDS", 0.0)
     rows = [{"report": f"r{r}.txt", "text": f"我们将推进第{r}项工作。"} for r in range(30)]
     path = tmp_path / "rows.jsonl"
     path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
@@ -89,7 +89,7 @@ def test_the_readme_lists_every_enforced_limit():
     for name, (row, shown) in README_ROWS.items():
         lines = [line for line in readme if line.startswith(row)]
         assert len(lines) == 1 and shown in lines[0], (name, lines)
-    from train import backend
+    from train.studio import backend
 
     row = next(line for line in readme if line.startswith("| ML backend: requests scored at once"))
     assert f"{backend.SCORING_SLOTS} / {backend.MAX_QUEUED_TASKS:,}" in row

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from docx_fixtures import para, write_docx
-from infer.engine import TagOptions, tag
+from infer.engines.local import TagOptions, tag
 from infer.read import read_text
 
 REPORT = ["某县2023年法治政府建设年度报告", "一、主要举措和成效", "全年制定行政规范性文件5件，均经过合法性审核。",

@@ -12,8 +12,8 @@ import sys
 import pytest
 
 from conftest import ROOT, SEEDS, SHARED
-from infer.engine import TagOptions, tag
-from infer.labels import LABEL_NAMES
+from infer.engines.local import TagOptions, tag
+from infer.model.labels import LABEL_NAMES
 
 REPORTS = [*SEEDS[:2], *sorted((SHARED / "corpus" / "provinces").glob("gwr-202[56]-anhui.txt"))]
 
@@ -77,7 +77,7 @@ def test_the_summary_has_body_year_and_parts_in_every_format(cli, tagged, tmp_pa
 
 
 def test_rendering_never_loads_the_model(tagged, tmp_path):
-    code = ("import sys; from infer.render import render; "
+    code = ("import sys; from infer.outputs.render import render; "
             f"render([{str(tagged)!r}], {str(tmp_path / 'p.html')!r}); "
             f"render([{str(tagged)!r}], {str(tmp_path / 'p.xlsx')!r}); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('onnxruntime', 'tokenizers', 'torch')))")

@@ -65,7 +65,7 @@ def test_a_symlinked_journal_or_lock_is_refused_and_not_followed(store, tmp_path
 
 
 def test_a_commit_replaces_a_planted_journal_link_itself(store, tmp_path):
-    from train.annotations import AnnotationStore
+    from train.studio.store import AnnotationStore
 
     victim = tmp_path / "victim.txt"
     victim.write_text("the user's file\n")

@@ -13,8 +13,8 @@ import sys
 import pytest
 
 from conftest import LABELLED_REPORTS, ROOT, modules_loaded_by
-from infer.labels import LABEL_NAMES
-from infer.rows import TAG_FIELDS
+from infer.model.labels import LABEL_NAMES
+from infer.outputs.rows import TAG_FIELDS
 
 pytestmark = pytest.mark.slow
 REPORT = LABELLED_REPORTS[3]
@@ -108,7 +108,7 @@ def test_a_single_row_still_works(cli, tiny_model, tmp_path):
 def test_scores_do_not_depend_on_batching_or_threads(tiny_model):
     from infer.frame import frame_rows
     from infer.pipeline import collect_rows
-    from infer.predict import load_scorer
+    from infer.model.scorer import load_scorer
     from infer.tag import is_structure
 
     rows, _ = collect_rows([REPORT])
@@ -142,9 +142,9 @@ def test_shifting_every_year_keeps_the_tags(cli, tiny_model, tmp_path):
 def test_onnx_int8_agrees_with_pytorch(tiny_model):
     from infer.frame import frame_rows
     from infer.pipeline import collect_rows
-    from infer.predict import argmax, load_scorer
+    from infer.model.scorer import argmax, load_scorer
     from infer.tag import is_structure
-    from train.fit import load_torch_scorer
+    from train.model.fit import load_torch_scorer
 
     rows, _ = collect_rows([REPORT])
     frame = frame_rows(rows)
@@ -225,7 +225,7 @@ heavy = sorted(m for m in {names!r} if m in sys.modules)
 print("HEAVY", heavy, "CODE", code)
 """
 HEAVY = ("torch", "transformers", "datasets", "evaluate", "sklearn", "accelerate", "label_studio_sdk", "pandas",
-         "train.fit", "ray")
+         "train.model.fit", "ray")
 
 
 def test_tagging_needs_none_of_the_training_libraries(tiny_model, tmp_path):

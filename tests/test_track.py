@@ -18,13 +18,13 @@ import pytest
 
 from conftest import ROOT, SHARED, modules_loaded_by
 from infer.frame import NEXT_YEAR, TARGETS, YEAR_WORK, frame_rows
-from infer.match import BM25, rank, strength
-from infer.pairs import Report, auto_pairs, pair_reports
+from infer.track.match import BM25, rank, strength
+from infer.track.pairs import Report, auto_pairs, pair_reports
 from infer.pipeline import read_documents
-from infer.quantity import ABOUT, AT_LEAST, AT_MOST, chinese_number, quantities
-from infer.status import EXCEEDED, MET, MISSED, NO_EVIDENCE, UNCLEAR, judge
-from infer.track import evidence_of, promises_of, track_pair
-from infer.track_write import FLAT_FIELDS
+from infer.track.quantity import ABOUT, AT_LEAST, AT_MOST, chinese_number, quantities
+from infer.track.status import EXCEEDED, MET, MISSED, NO_EVIDENCE, UNCLEAR, judge
+from infer.track.promises import evidence_of, promises_of, track_pair
+from infer.track.write import FLAT_FIELDS
 
 PROVINCES = SHARED / "corpus" / "provinces"
 
@@ -337,7 +337,7 @@ def test_unreadable_input_is_one_line_and_the_rest_is_tracked(cli, beijing, tmp_
 
 
 def test_a_tagged_csv_reads_like_the_jsonl(cli, beijing, tmp_path):
-    from infer.write import to_csv
+    from infer.outputs.write import to_csv
 
     for path in beijing:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
@@ -368,8 +368,8 @@ def test_without_an_encoder_the_error_says_how_to_add_one(cli, beijing, tmp_path
 
 @pytest.fixture(scope="module")
 def encoder(tmp_path_factory):
-    from train.base_model import ensure_m3e_small
-    from train.encoder_export import export_encoder
+    from train.model.base_model import ensure_m3e_small
+    from train.model.encoder_onnx import export_encoder
 
     folder = tmp_path_factory.mktemp("model")
     base = str(ensure_m3e_small(ROOT / "models" / "base"))
@@ -382,7 +382,7 @@ def test_the_onnx_encoder_embeds_as_the_sentence_model(encoder):
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from infer.embed import Embedder
+    from infer.track.embed import Embedder
 
     texts = ["疏解提质一般制造业企业100家，治理违法建设2000万平方米", "疏解提质一般制造业企业104家，治理违法建设2049万平方米",
              "新增绿道1000公里"]
@@ -448,7 +448,7 @@ def test_a_body_read_as_punctuation_is_unknown_and_a_csv_pair_can_name_it(tmp_pa
 
 
 def test_reader_agreement_counts_status_kappa_and_evidence():
-    from train.track_eval import agreement
+    from train.evaluation.track_eval import agreement
 
     first = [{"status": MET, "evidence": [3]}, {"status": MET, "evidence": [5, 6]},
              {"status": NO_EVIDENCE, "evidence": []}, {"status": UNCLEAR, "evidence": [9]}]
@@ -465,7 +465,7 @@ def test_reader_agreement_counts_status_kappa_and_evidence():
 
 
 def test_the_second_reading_is_compared_with_the_first_not_the_settled_line():
-    from train.track_eval import compare_readers
+    from train.evaluation.track_eval import compare_readers
 
     figures = compare_readers(ROOT / "labels/promises/second-reading/readerB.jsonl")
     assert figures["promises"] == 40 and figures["status_equal"] == 26

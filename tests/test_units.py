@@ -10,9 +10,9 @@ import random
 import pytest
 
 from conftest import LABELLED_REPORTS, SEEDS
-from infer.engine import TagOptions, tag
+from infer.engines.local import TagOptions, tag
 from infer.errors import InputError
-from infer.labels import LABEL_NAMES
+from infer.model.labels import LABEL_NAMES
 from infer.pipeline import collect_rows
 from infer.tag import summarise, tag_document, tag_rows
 
@@ -160,7 +160,7 @@ def test_jsonl_on_stdin_is_recognised(monkeypatch, fake_scorer, tmp_path):
 
 
 def test_uncertainty_selection_spreads_over_reports():
-    from train.labelstudio import select_uncertain
+    from train.studio.sdk import select_uncertain
 
     rng = random.Random(0)
     rows = [{"report": f"r{i % 3}", "index": i, "scores": dict(zip(LABEL_NAMES, _probabilities(rng)))}
@@ -182,9 +182,9 @@ def _probabilities(rng):
 
 @pytest.mark.slow  # fits the TF-IDF baseline on every labelled row (about 30 s on 2 loaded cores)
 def test_baselines_learn_from_the_labelled_rows():
-    from train.baselines import SectionRule, TfidfLogReg
+    from train.evaluation.baselines import SectionRule, TfidfLogReg
     from train.data import load_training_rows
-    from train.windows import framed_rows
+    from train.model.pooling import framed_rows
 
     framed = framed_rows(load_training_rows(["labels", "labels/written"]))
     rule, tfidf = SectionRule().fit(framed), TfidfLogReg().fit(framed)
@@ -194,8 +194,8 @@ def test_baselines_learn_from_the_labelled_rows():
 
 
 def test_eval_tables_show_mean_and_spread():
-    from train.evaluate import markdown_report, summarise_runs
-    from train.metrics import score
+    from train.evaluation.evaluate import markdown_report, summarise_runs
+    from train.evaluation.metrics import score
 
     gold = ["measure", "plan", "other", "shortfall"]
     runs = [score(p, gold) for p in (["measure", "plan", "other", "shortfall"], ["measure", "plan", "other", "plan"])]
@@ -210,7 +210,7 @@ def test_eval_tables_show_mean_and_spread():
 def test_calibration_temperature_and_ece():
     import numpy as np
 
-    from train.calibrate import fit_temperature, reliability
+    from train.model.calibrate import fit_temperature, reliability
 
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 5, 400)

@@ -14,15 +14,15 @@ import typer
 
 from infer.cli import app, fail, guarded
 
-from .base_model import DEFAULT_BASE
-from .cli_options import (DEFAULT_LABELS, DEFAULT_MODEL, LS_EXTRA, TRAIN_EXTRA, LabelsOption,  # noqa: F401
+from train.model.base_model import DEFAULT_BASE
+from train.cli_options import (DEFAULT_LABELS, DEFAULT_MODEL, LS_EXTRA, TRAIN_EXTRA, LabelsOption,  # noqa: F401
                           choices, require)
-from .config import DESIGNS, EVAL_DEFAULTS, SPLITS, TRAIN_DEFAULTS, train_help
+from train.model.config import DESIGNS, EVAL_DEFAULTS, SPLITS, TRAIN_DEFAULTS, train_help
 
 @app.command("base-model")
 def base_model() -> None:
     """Put the offline base model m3e-small under models/base/ (non-commercial research licence)."""
-    from .base_model import LICENCE, ensure_m3e_small
+    from train.model.base_model import LICENCE, ensure_m3e_small
 
     path = guarded(ensure_m3e_small)
     typer.echo(f"{path} ({LICENCE})")
@@ -55,7 +55,7 @@ def train(
     require()
     from dataclasses import replace
 
-    from .fit import install_model, train_default
+    from train.model.fit import install_model, train_default
 
     config = replace(TRAIN_DEFAULTS, base_model=base_model, design=design.value, frame=frame, epochs=epochs,
                      learning_rate=learning_rate, batch_size=batch_size, seed=seed, max_steps=max_steps,
@@ -63,7 +63,7 @@ def train(
     path = guarded(train_default, labels, config, output)
     typer.echo(f"saved {path}", err=True)
     if base_model == DEFAULT_BASE:  # m3e-small is a sentence-embedding model; other bases may not be
-        from .encoder_export import export_encoder
+        from train.model.encoder_onnx import export_encoder
 
         # The sentence encoder of `reportag track` travels in the model folder (and is installed with it).
         typer.echo(f"saved the sentence encoder for `reportag track`: {guarded(export_encoder, base_model, path)}",
@@ -86,7 +86,7 @@ def encoder(
 ) -> None:
     """Export the base model's sentence encoder to ONNX into MODEL/encoder/, for `reportag track`."""
     require()
-    from .encoder_export import export_encoder
+    from train.model.encoder_onnx import export_encoder
 
     if not model.is_dir():
         fail(f"{model}: model folder not found")
@@ -122,8 +122,8 @@ def evaluate(
     require()
     from dataclasses import replace
 
-    from .config import CONFIGS
-    from .evaluate import evaluate_and_report
+    from train.model.config import CONFIGS
+    from train.evaluation.evaluate import evaluate_and_report
 
     configs = tuple(dict.fromkeys(config)) if config else EVAL_DEFAULTS.configs
     unknown = [c for c in configs if c not in CONFIGS]
@@ -150,14 +150,14 @@ def adapt(
 ) -> None:
     """Continue masked-language-model pretraining of the base model on unlabelled reports (resumable)."""
     require()
-    from .adapt import AdaptConfig, adapt as run_adapt
+    from train.model.adapt import AdaptConfig, adapt as run_adapt
 
     path = guarded(run_adapt, folders, output, AdaptConfig(base_model=base_model, epochs=epochs, max_steps=max_steps,
                                                            seed=seed, exclude=tuple(exclude or ())))
     typer.echo(f"saved {path}; train on it with: reportag train --base-model {path}", err=True)
 
 
-from . import cli_data  # noqa: E402,F401  (registers the data and ls commands on the app)
+from train import cli_data  # noqa: E402,F401  (registers the data and ls commands on the app)
 
 
 def main() -> None:  # pragma: no cover - the console entry point

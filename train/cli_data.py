@@ -9,10 +9,10 @@ from typing import Annotated, Optional
 import typer
 
 from infer.cli import app, fail, guarded
-from infer.labels import LABEL_FOLDERS
+from infer.model.labels import LABEL_FOLDERS
 
-from .cli_options import DEFAULT_LABELS, LS_EXTRA, LabelsOption, choices, require
-from .config import STRATEGIES
+from train.cli_options import DEFAULT_LABELS, LS_EXTRA, LabelsOption, choices, require
+from train.model.config import STRATEGIES
 
 data_app = typer.Typer(help="The labelled data in labels/: statistics, exports, imports from Label Studio.",
                        no_args_is_help=True)
@@ -25,7 +25,7 @@ def data_stats(labels: LabelsOption = DEFAULT_LABELS) -> None:
     require()
     from rich.console import Console
 
-    from .data import load_training_rows, stats_tables
+    from train.data import load_training_rows, stats_tables
 
     rows = guarded(load_training_rows, labels)
     console = Console()
@@ -49,7 +49,7 @@ def data_export(
 ) -> None:
     """Export every labelled unit (report, index, kind, heading, text, label, source)."""
     require()
-    from .data import export_rows, load_training_rows
+    from train.data import export_rows, load_training_rows
 
     rows = guarded(load_training_rows, labels)
     guarded(export_rows, rows, format.value, output)
@@ -66,15 +66,15 @@ def data_import(
 ) -> None:
     """Merge a Label Studio export into labels/annotations/ by report and index (all files or none)."""
     require(())
-    from .annotations import import_export
+    from train.studio.store import import_export
 
     print_merge(guarded(import_export, file, labels, overwrite=overwrite, dry_run=dry_run), dry_run)
 
 
 def print_merge(result, dry_run: bool = False) -> None:
-    from infer.write import printable
+    from infer.outputs.write import printable
 
-    from .annotations import describe_conflicts
+    from train.studio.store import describe_conflicts
 
     for item in result.added:
         typer.echo(printable(f"+ {item.report} #{item.index} {item.label}"))
@@ -114,7 +114,7 @@ def ls_push(
 ) -> None:
     """Import the units of reports as Label Studio tasks; re-pushing never duplicates a task."""
     require(LS_EXTRA)
-    from .labelstudio import push_reports
+    from train.studio.sdk import push_reports
 
     result = guarded(push_reports, paths, project, predict=predict, select=select, strategy=strategy.value,
                      model=model, backend=backend, labels_root=labels)
@@ -136,7 +136,7 @@ def ls_pull(
 ) -> None:
     """Export the tasks changed since the last pull and merge their annotations into labels/annotations/ (all or nothing)."""
     require(LS_EXTRA)
-    from .labelstudio import connect, pull
+    from train.studio.sdk import connect, pull
 
     client = guarded(connect)
     print_merge(guarded(pull, client, project, labels, overwrite, full))
@@ -151,8 +151,8 @@ def ls_read(
 ) -> None:
     """Submit a reader's offline labels of whole reports as Label Studio annotations (idempotent)."""
     require(LS_EXTRA)
-    from .labelstudio import connect
-    from .readings import submit_reading
+    from train.studio.sdk import connect
+    from train.studio.readings import submit_reading
 
     result = guarded(submit_reading, guarded(connect), project, folder, reader)
     for line in result.missing[:20]:
@@ -168,10 +168,10 @@ def ls_settle(
 ) -> None:
     """Post settled labels of disagreements as ground-truth annotations (ls pull then takes them)."""
     require(LS_EXTRA)
-    from infer.labels import check_label
+    from infer.model.labels import check_label
 
-    from .labelstudio import connect
-    from .readings import report_stem, settle
+    from train.studio.sdk import connect
+    from train.studio.readings import report_stem, settle
 
     chosen = {}
     for number, line in enumerate(guarded(decisions.read_text, encoding="utf-8").splitlines(), 1):
@@ -199,8 +199,8 @@ def ls_agreement(
 
     from infer.files import atomic_write_text
 
-    from .labelstudio import connect
-    from .readings import agreement, disagreements as unsettled, project_tasks
+    from train.studio.sdk import connect
+    from train.studio.readings import agreement, disagreements as unsettled, project_tasks
 
     client = guarded(connect)
     tasks = guarded(project_tasks, client, project)
@@ -226,7 +226,7 @@ def ls_backend(
                                                             "Host header besides loopback names; repeatable.")] = None,
 ) -> None:
     """Serve the model as a Label Studio ML backend (/health, /setup, /predict, /webhook)."""
-    from .backend import make_server
+    from train.studio.backend import make_server
 
     server = guarded(make_server, model, host, port, token=token, allow_hosts=tuple(allow_host or ()))
     typer.echo(f"reportag ML backend on http://{host}:{server.server_address[1]}", err=True)
@@ -244,6 +244,6 @@ def ls_serve(
         Path(".venv-ls"),
 ) -> None:
     """Start Label Studio on 127.0.0.1 with its data under .label-studio/ (admin and token from the environment or generated once)."""
-    from .labelstudio import serve
+    from train.studio.sdk import serve
 
     guarded(serve, port, data, venv)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from infer.cli import fail
-from infer.labels import LABEL_FOLDERS
+from infer.model.labels import LABEL_FOLDERS
 from infer.locate import DEFAULT_NAME
 
 TRAIN_EXTRA = ("torch", "transformers", "datasets", "evaluate", "accelerate", "sklearn", "onnx", "pandas")

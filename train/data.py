@@ -12,11 +12,11 @@ from pathlib import Path
 from infer.errors import InputError
 from infer.files import atomic_write_text
 from infer.frame import frame_rows
-from infer.labels import LABEL_FOLDERS, LABEL_NAMES
-from infer.rows import LABELLED_FIELDS
-from infer.write import to_csv, to_jsonl
+from infer.model.labels import LABEL_FOLDERS, LABEL_NAMES
+from infer.outputs.rows import LABELLED_FIELDS
+from infer.outputs.write import to_csv, to_jsonl
 
-from .annotations import AnnotationStore
+from train.studio.store import AnnotationStore
 
 EXPORT_FORMATS = ("jsonl", "csv", "parquet", "hf")
 
@@ -97,7 +97,7 @@ def stats_tables(rows: list[dict]):
     """Rich tables: labels per report, per part of the report, and sentence length per label."""
     from rich.table import Table
 
-    from .windows import documents
+    from train.model.pooling import documents
 
     by_report: dict[str, Counter] = defaultdict(Counter)
     by_section: dict[str, Counter] = defaultdict(Counter)

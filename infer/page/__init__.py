@@ -2,7 +2,7 @@
 
 page.css: layout and colours; filter.js: filters, search, topics, counts and sorting of the
 index; views.js: the label × part tables, the body × year comparison, the charts and the
-CSV download. infer.html_view inlines them, so the page needs no network.
+CSV download. infer.outputs.html_view inlines them, so the page needs no network.
 """
 
 from __future__ import annotations

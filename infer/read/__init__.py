@@ -17,15 +17,15 @@ import stat
 import sys
 from pathlib import Path
 
-from .. import limits
-from ..errors import InputError
-from .docx import docx_to_text
-from .html import html_to_text
-from .lines import unwrap
-from .loss import LOST_SHARE
-from .office import OFFICE_SUFFIXES, convert_to_docx
-from .pdf import pdf_to_text
-from .radicals import unified_ideograph
+from infer import limits
+from infer.errors import InputError
+from infer.read.docx import docx_to_text
+from infer.read.html import html_to_text
+from infer.read.lines import unwrap
+from infer.read.loss import LOST_SHARE
+from infer.read.office import OFFICE_SUFFIXES, convert_to_docx
+from infer.read.pdf import pdf_to_text
+from infer.read.radicals import unified_ideograph
 
 __all__ = ["LOST_SHARE", "STDIN", "STDIN_NAME", "SUPPORTED_SUFFIXES", "decode_bytes", "digest", "docx_to_text",
            "html_to_text", "pdf_to_text", "read_report", "read_source", "read_text", "report_text"]

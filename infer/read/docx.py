@@ -14,11 +14,11 @@ import io
 import zipfile
 from pathlib import Path
 
-from .. import limits
-from ..errors import InputError
-from .lines import join_soft_breaks
-from .loss import count, loss_note
-from .numbering import Numbering
+from infer import limits
+from infer.errors import InputError
+from infer.read.lines import join_soft_breaks
+from infer.read.loss import count, loss_note
+from infer.read.numbering import Numbering
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .. import limits
-from ..errors import InputError
-from .lines import join_soft_breaks
-from .loss import count, loss_note
+from infer import limits
+from infer.errors import InputError
+from infer.read.lines import join_soft_breaks
+from infer.read.loss import count, loss_note
 
 _BLANK_RUNS = re.compile(r"\n[ \t\u3000\xa0]*(?:\n[ \t\u3000\xa0]*)+")
 _SPACES = re.compile(r"[ \t\xa0\u3000]{2,}")
@@ -105,7 +105,7 @@ def _outside_body(nodes, body, excluded: set[int], skipped_strings, text: str, t
     """A note on the text of the page outside the chosen body that is not chrome, links or furniture."""
     from bs4 import NavigableString
 
-    from ..segment import is_meta
+    from infer.segment import is_meta
 
     inside = {id(node) for node in body.descendants}
     in_link: set[int] = set()  # elements inside a link, found in one pass in document order

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..segment import heading_level, is_meta, is_part_title
+from infer.segment import heading_level, is_meta, is_part_title
 
 _ENDS = frozenset("。！？；：!?;:")
 _CLOSING = frozenset("”’」』）)】》〉]")

@@ -3,7 +3,7 @@
 The OCR runs as `python -m infer.read.ocr` in a child process under a memory limit and a
 time limit that grows with the pages (infer.limits); it reports each page on stderr as
 it goes, and the parent passes those lines on. Each page's text lines go through the
-same layout rules as a PDF's text layer (infer.pdftext): furniture repeated across pages
+same layout rules as a PDF's text layer (infer.read.pdftext): furniture repeated across pages
 left out, wrapped lines joined back. The text opens with a line saying that it was read
 by OCR, which becomes a `meta` unit in every output of the report.
 """
@@ -16,8 +16,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .. import limits
-from ..errors import InputError
+from infer import limits
+from infer.errors import InputError
 
 EXTRA = "pip install 'reportag[ocr]'"
 OCR_NOTE = "【本文由OCR识别自扫描件，可能有误】"
@@ -78,7 +78,7 @@ def ocr_pdf(data: bytes, source: str | Path, progress=None) -> str:
 
 
 def _page_lines(engine, page) -> tuple[float, list[dict]]:
-    """(page height, text lines) of one page: boxes from RapidOCR in the shape infer.pdftext reads."""
+    """(page height, text lines) of one page: boxes from RapidOCR in the shape infer.read.pdftext reads."""
     import numpy as np
 
     width, height = page.get_size()
@@ -98,7 +98,7 @@ def main() -> int:  # pragma: no cover - runs in the child
     import pypdfium2
     from rapidocr_onnxruntime import RapidOCR
 
-    from ..pdftext import _paragraphs, _without_furniture
+    from infer.read.pdftext import _paragraphs, _without_furniture
 
     try:
         document = pypdfium2.PdfDocument(sys.argv[1])

@@ -13,8 +13,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .. import limits
-from ..errors import InputError
+from infer import limits
+from infer.errors import InputError
 
 OFFICE_SUFFIXES = {".doc", ".wps", ".rtf", ".odt"}
 # What each kind of file opens with: LibreOffice would import any bytes as plain text.

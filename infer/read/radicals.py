@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from .equivalent import EQUIVALENT_UNIFIED_IDEOGRAPH
+from infer.read.equivalent import EQUIVALENT_UNIFIED_IDEOGRAPH
 
 
 def unified_ideograph(char: str) -> str:

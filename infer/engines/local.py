@@ -1,0 +1,150 @@
+"""`reportag tag` as a plain function: read, tag and write report by report, with progress and resuming.
+
+The local engine is this process; `engine="ray"` hands the same work to infer.engines.ray_engine
+(Ray Data), which is imported only then.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from infer.errors import InputError
+from infer.files import probe_writable
+from infer.outputs.formats import open_stream
+from infer.pipeline import Document, Inputs, expand, iter_documents
+from infer.engines.resume import run_settings
+# the run's shared parts live in infer.engines.run (the Ray engine uses them too); callers import them from here
+from infer.engines.run import ProgressLine, TagOptions, check_options, finish_rows, sigterm_stops, stop_handler  # noqa: F401
+
+
+def tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
+    """Run `reportag tag`; return the exit code (2 when any input could not be read).
+
+    `scorer` replaces the model found from options.model (tests pass one that needs no model).
+    Stopped (exit 143) when SIGTERM arrives.
+    """
+    with sigterm_stops(options.output or "reportag tag"):
+        return _tag(options, out, err, scorer)
+
+
+def _tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
+    from infer.locate import resolve_model
+    from infer.model.scorer import load_scorer
+
+    err = err or sys.stderr
+    format = check_options(options)
+    if scorer is None:
+        model_dir = resolve_model(options.model)
+        if options.engine == "ray":
+            from infer.engines.ray_engine import tag_with_ray
+
+            return tag_with_ray(options, model_dir, err)
+        scorer = load_scorer(model_dir, options.threads)
+    inputs = expand(options.paths)
+    if line := inputs.skipped_line():
+        err.write(f"reportag: {line}\n")
+    stream = None if options.summary else open_stream(format, options.output, options.resume, out,
+                                                      run_settings(scorer.name, options))
+    if stream is None and options.output not in (None, "-"):
+        probe_writable(options.output)  # a forbidden or read-only place costs no tagging
+    collected: list[dict] = []
+    errors: list[InputError] = []
+    # a JSONL file may hold any number of reports: then the line counts reports without a total
+    countable = all(str(p) != "-" and p.suffix.lower() != ".jsonl" for p in inputs.files)
+    progress = ProgressLine(len(inputs.files) if countable else None, options.quiet, err)
+    try:
+        for document in _documents(inputs, errors, err, stream):
+            if hasattr(stream, "is_done") and stream.is_done(document.report, document.digest):
+                progress.update(0, skipped=True)
+                continue
+            from infer.tag import tag_document
+
+            tagged = tag_document(document.rows, scorer, options.skip_structure, document.year)
+            _warn(document, tagged, err)
+            rows = finish_rows(tagged, document, scorer.name, options)
+            if stream is not None and not options.summary:
+                stream.write(rows, document.report, document.digest)
+            if stream is None or options.summary:
+                collected.extend(rows)
+            progress.update(len(tagged))
+    except BaseException:
+        if stream is not None:
+            stream.abort()
+        raise
+    if stream is not None:
+        stream.close()
+    progress.finish()
+    if stream is None or options.summary:
+        write_collected(collected, format, options, scorer.name, out)
+    return 2 if errors else 0
+
+
+def _documents(inputs: Inputs, errors: list[InputError], err, stream):
+    """Documents in order; each unreadable file is reported at once (and kept in a Parquet folder's errors)."""
+    seen = 0
+    for document in iter_documents([], errors, inputs):
+        while seen < len(errors):
+            _report_error(errors[seen], err, stream)
+            seen += 1
+        yield document
+    while seen < len(errors):
+        _report_error(errors[seen], err, stream)
+        seen += 1
+
+
+def _warn(document: Document, tagged: list[dict], err) -> None:
+    """One line per thing the analyst should know of a report: text not read, read by OCR, no year or parts."""
+    from infer.frame import frame_notes
+    from infer.outputs.write import printable
+
+    for note in (*document.notes, *frame_notes(tagged)):
+        err.write(f"reportag: warning: {printable(str(document.report))}: {note}\n")
+
+
+def _report_error(error: InputError, err, stream) -> None:
+    from infer.outputs.write import printable
+
+    err.write(f"reportag: error: {printable(str(error))}\n")
+    if hasattr(stream, "error"):
+        stream.error(error.source, error.problem)
+
+
+def write_collected(rows: list[dict], format: str, options: TagOptions, model_version: str, out) -> None:
+    """The formats that need the whole run, written once (atomically to a file)."""
+    from infer.outputs import write
+    from infer.files import atomic_open
+    from infer.tag import summarise
+
+    summaries = summarise(rows)
+    target = options.output if options.output not in (None, "-") else None
+    if format == "xlsx":
+        from infer.outputs.xlsx import write_workbook
+
+        return write_workbook(rows, summaries, Path(target), model_version, summary_only=options.summary)
+    if format == "parquet":
+        from infer.outputs.formats import write_parquet
+
+        return write_parquet(rows, Path(target))
+    color = options.color and target is None
+    if format == "html":
+        from infer.outputs.html_view import tagged_html
+
+        text = tagged_html(rows, summaries, model_version)
+    elif options.summary:
+        text = {"jsonl": lambda: write.to_jsonl(summaries),
+                "csv": lambda: write.to_csv(write.summary_rows(summaries), list(write.summary_rows(summaries)[0])
+                                            if summaries else ["report"]),
+                "table": lambda: write.summary_table(summaries, color)}[format]()
+    elif format == "ls":
+        text = write.ls_tasks(rows, model_version)
+    else:  # JSONL and CSV rows stream as they come (infer.outputs.formats); what is left is the table
+        text = write.tagged_table(rows, color)
+        if target:  # the first line marks the file as reportag's, so a folder run skips it
+            text = f"reportag tag · model {model_version} · {len(summaries)} reports\n" + text
+    if target is None:
+        (out or sys.stdout).write(text)
+        (out or sys.stdout).flush()
+    else:
+        with atomic_open(target, encoding="utf-8-sig" if format == "csv" else "utf-8") as handle:
+            handle.write(text)

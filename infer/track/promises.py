@@ -1,0 +1,179 @@
+"""`reportag track` as a plain function: last year's plans against this year's review.
+
+For each pair of reports (infer.track.pairs) the promises are the plan units of the earlier
+report outside its review parts (the year's work, shortfalls, preamble), each with its heading chain and the short plan title it stands under (a title such
+as "大力提振消费。" and the sentences under it belong together: the title is context, not
+a promise); the evidence is sought among every measure and achievement unit of the later
+report in every review part (the year's work and the five-year review; not its plans,
+not its shortfalls). Each promise gets the top 3 units (infer.track.match), a status and the rule
+that decided it (infer.track.status), written as one row (infer.track.write).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+
+from infer.errors import InputError
+from infer.frame import NEXT_YEAR, PREAMBLE, SHORTFALLS, TARGETS, YEAR_WORK
+from infer.track.pairs import Pair, Report, body_of, pair_reports
+from infer.segment import HEADING_SEPARATOR, SENTENCE, split_chain
+from infer.track.status import judge
+
+EVIDENCE_LABELS = ("measure", "achievement")
+REVIEW_EXCLUDED_PARTS = (NEXT_YEAR, SHORTFALLS)  # a work report's targets part holds its five-year review
+PLAN_PARTS = (TARGETS, NEXT_YEAR)  # where plans are sought in reports without tags
+PROMISE_EXCLUDED_PARTS = (PREAMBLE, YEAR_WORK, SHORTFALLS)
+THRESHOLD = 0.47  # evidence strength (infer.track.match.strength) below which there is no evidence (train.evaluation.track_eval)
+TOP_K = 3
+_AHEAD = re.compile(r"十五五|第十五个五年|今后五年|未来五年|下一步|下一阶段")
+_BEHIND = re.compile(r"回顾|成就|成绩|十四五|过去")
+_TITLE = re.compile(r"^[^，,；;：:\d]{2,16}[。！]?$")  # a short plan title: "扩大高水平对外开放。"
+
+
+@dataclass
+class TrackOptions:
+    """Every option of `reportag track`, with its default."""
+
+    paths: list[str]
+    output: str | None = None
+    format: str | None = None
+    pairs: str | None = None  # a CSV of promise_report,review_report
+    model: str | None = None  # the tagging model (and its encoder/)
+    encoder: str | None = None  # a sentence encoder folder (default: the model's encoder/)
+    method: str = "combined"
+    threshold: float = THRESHOLD
+    threads: int | None = None
+    quiet: bool = False
+    labels: bool = True  # select promises and evidence by tag; False: by part alone (untagged reports)
+
+
+def is_title(row: dict) -> bool:
+    """A plan title standing alone as a sentence ("大力提振消费。"): context for what follows, not a promise."""
+    return bool(_TITLE.match(row["text"].strip()))
+
+
+def promises_of(report: Report, by_label: bool = True) -> list[dict]:
+    """The plan units of a report, in order, each with `context`: its heading chain and the title above it."""
+    found, title, title_heading = [], "", None
+    for row in report.rows:
+        if row.get("kind") not in (SENTENCE, None):
+            title = ""
+            continue
+        if row.get("part") in PROMISE_EXCLUDED_PARTS:  # "对于这些问题，我们将…" closes a review: no plan for the year
+            continue
+        planned = row.get("label") == "plan" if by_label else row.get("part") in PLAN_PARTS
+        if not planned:
+            continue
+        if is_title(row):
+            title, title_heading = row["text"].strip().rstrip("。！"), row.get("heading")
+            continue
+        chain = row.get("heading") or ""
+        context = chain + (HEADING_SEPARATOR + title if title and title_heading == row.get("heading") else "")
+        found.append({**row, "context": context.strip(HEADING_SEPARATOR.strip() + " ")})
+    return found
+
+
+def evidence_of(report: Report, by_label: bool = True) -> list[dict]:
+    """Every measure and achievement unit of a report outside its plan and shortfall parts, in order."""
+    found = []
+    for row in report.rows:
+        if row.get("kind") not in (SENTENCE, None) or row.get("part") in REVIEW_EXCLUDED_PARTS:
+            continue
+        if by_label and row.get("label") not in EVIDENCE_LABELS:
+            continue
+        if is_title(row):  # "激发经营主体活力。": a review's sub-title reports nothing by itself
+            continue
+        if not by_label and row.get("part") == PREAMBLE:
+            continue
+        top = (split_chain(row.get("heading")) or [""])[0]
+        if _AHEAD.search(top) and not _BEHIND.search(top) and row.get("label") != "achievement":
+            continue  # "二、“十五五”时期主要目标任务": what a part on the years ahead says it does is a plan
+        found.append(row)
+    return found
+
+
+class Vectors:
+    """Embeddings per (report, index), computed once per report and purpose (a report can be both)."""
+
+    def __init__(self, embedder):
+        self.embedder = embedder
+        self.cache: dict[tuple[str, int], object] = {}
+
+    def of(self, report: str, rows: list[dict]):
+        import numpy as np
+
+        todo = [r for r in rows if (report, r["index"]) not in self.cache]
+        if todo:
+            for row, vector in zip(todo, self.embedder.embed([r["text"] for r in todo])):
+                self.cache[(report, row["index"])] = vector
+        return np.stack([self.cache[(report, r["index"])] for r in rows]) if rows else None
+
+
+def track_pair(pair: Pair, vectors: Vectors | None, method: str = "combined", threshold: float = THRESHOLD,
+               by_label: bool = True, k: int = TOP_K, strength_weight: float | None = None) -> list[dict]:
+    """One row per promise of the pair: its evidence (best first), targets, figures, status and rule."""
+    from infer.track.match import STRENGTH_WEIGHT, rank, strength
+
+    strength_weight = STRENGTH_WEIGHT if strength_weight is None else strength_weight
+    promises = promises_of(pair.promise, by_label)
+    evidence = evidence_of(pair.review, by_label)
+    if method != "bm25" and vectors is not None and promises and evidence:
+        p_vectors = vectors.of(pair.promise.name, promises)
+        e_vectors = vectors.of(pair.review.name, evidence)
+    else:
+        p_vectors = e_vectors = None
+    ranked = rank([p["text"] for p in promises], [e["text"] for e in evidence], p_vectors, e_vectors,
+                  method if p_vectors is not None or method == "bm25" else "bm25", k)
+    rows = []
+    for promise, top in zip(promises, ranked):
+        shown = [{"text": evidence[i]["text"], "similarity": round(cos, 3), "part": evidence[i].get("part") or "",
+                  "report": pair.review.name, "index": evidence[i]["index"]} for i, cos, _, _ in top]
+        best = max((strength(cos, shared, strength_weight) for _, cos, _, shared in top), default=0.0)
+        verdict = judge(promise["text"], [e["text"] for e in shown], best, threshold)
+        rows.append({"body": body_of(pair.promise) or body_of(pair.review), "year": pair.year,
+                     "promise_report": pair.promise.name, "review_report": pair.review.name,
+                     "index": promise["index"], "heading": promise["context"], "promise": promise["text"],
+                     "evidence": shown, "target": verdict.target, "actual": verdict.actual,
+                     "status": verdict.status, "rule": verdict.rule})
+    return rows
+
+
+def track(options: TrackOptions, out=None, err=None) -> int:
+    """Run `reportag track`; return the exit code (2 when an input or a given pair was bad)."""
+    from infer.track.embed import Embedder, encoder_folder
+    from infer.track.inputs import load_reports
+    from infer.track.write import check_track_output, write_track
+    from infer.outputs.write import printable
+
+    err = err or sys.stderr
+    format = check_track_output(options.format, options.output)
+    errors: list[InputError] = []
+    reports = load_reports(options.paths, options.model, options.threads, errors)
+    for error in errors:
+        err.write(f"reportag: error: {printable(str(error))}\n")
+    pairs, unpaired, pair_errors = pair_reports(reports, options.pairs)
+    for error in pair_errors:
+        err.write(f"reportag: error: {printable(str(error))}\n")
+    for name, why in unpaired.items():
+        err.write(f"reportag: no partner: {printable(name)}: {printable(why)}\n")
+    if not pairs:
+        raise InputError("track", "no pair of reports to compare (a pair is one body's reports of consecutive "
+                         "years; give both, or name pairs with --pairs)")
+    vectors = None
+    if options.method != "bm25":
+        if options.encoder:
+            folder = options.encoder
+        else:
+            from infer.locate import resolve_model
+
+            folder = encoder_folder(resolve_model(options.model))
+        vectors = Vectors(Embedder(folder, options.threads))
+    rows = []
+    for pair in pairs:
+        rows.extend(track_pair(pair, vectors, options.method, options.threshold, options.labels))
+        if not options.quiet:
+            err.write(f"reportag: tracked {printable(pair.promise.name)} → {printable(pair.review.name)}\n")
+    write_track(rows, format, options.output, out)
+    return 2 if errors or pair_errors else 0

@@ -1,0 +1,177 @@
+"""A promise's status from its targets and its evidence: met, exceeded, missed, no evidence, unclear.
+
+The rule that decided is returned with the status, in words a reviewer can check:
+
+- no evidence: no unit of the review reaches the threshold of evidence strength (meaning and
+  words shared, infer.track.match.strength) and none gives a figure for one of its targets (never "missed": a
+  report that does not mention a promise says nothing about whether it was kept);
+- a target (infer.track.quantity) is compared with the figure of the same unit whose indicator
+  shares the most words with it, in the evidence shown: a ceiling (以内/以下/不超过, or an
+  indicator where less is better such as 失业率 or 涨幅) is met at or below it; "about"
+  (左右/约) is met within ±0.2 percentage points (± 5 % of the value for other units), exceeded
+  above and missed below; "at least" (以上/不少于/力争, or a plain figure) is met at it,
+  exceeded above (or when the review says 超过/超 the same figure) and missed below; a
+  running total (累计, 增至, a five-year figure) is not compared with a plan to add something;
+  a promise with several targets is missed if any is missed, exceeded if all compared are
+  exceeded, else met; a growth rate (…增长6.5%) is never compared with a share or level to reach
+  (…占比30%), nor the reverse; a figure reports on a target when their indicators share enough
+  distinctive words or the figure names the target's head noun (…的绿道1000公里 ← 新增绿道1000公里);
+- unclear: evidence was found but holds no figure for any of the promise's targets (unless it
+  says the task was done: 全面完成/如期完成/圆满完成… → met, 超额完成 → exceeded);
+- met: evidence was found and the promise has no figure to compare.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from infer.track.quantity import ABOUT, AT_MOST, Quantity, lower_is_better, quantities
+
+MET, EXCEEDED, MISSED, NO_EVIDENCE, UNCLEAR = "met", "exceeded", "missed", "no evidence", "unclear"
+STATUSES = (MET, EXCEEDED, MISSED, UNCLEAR, NO_EVIDENCE)
+PERCENT_UNITS = ("%", "‰", "个百分点")
+
+
+@dataclass
+class Verdict:
+    """The status of one promise, the rule that decided it, and the figures compared (as text)."""
+
+    status: str
+    rule: str
+    target: str = ""  # the promise's targets, "; "-joined
+    actual: str = ""  # the figures read from the evidence, "; "-joined
+
+
+# Bigrams that every indicator shares ("增加值增长", "比例", "全省"): they say nothing of which indicator it is.
+GENERIC = frozenset({"增长", "增加", "加值", "值增", "比例", "占比", "比重", "新增", "达到", "提高", "提升", "全省", "全市",
+                     "全区", "产业", "总额", "规模", "年度", "完成", "实现", "建设", "累计", "分别", "以上", "左右",
+                     "业增"})  # 业增 straddles 产业|增加值: "文旅产业增加值" is not "高新技术产业增加值"
+MIN_INDICATOR_OVERLAP = 0.3
+HEAD_OVERLAP = 0.5  # the score of a figure that names the target's head noun, whatever else it shares
+# Heads that name no particular thing: "各类阅读活动3万场" is not reported by "大型活动2295场".
+GENERIC_HEADS = frozenset({"活动", "项目", "工程", "企业", "主体", "机构", "设施", "平台", "服务", "场景", "任务", "行动",
+                           "工作", "体系", "机制", "政策", "措施", "单位", "资金", "投资"})
+_DONE = re.compile(r"超额完成|提前完成|全面完成|圆满完成|如期完成|全部完成|顺利完成")
+
+
+def _grams(text: str) -> set[str]:
+    text = "".join(ch for ch in text if ch.isalnum())
+    grams = {text[i:i + 2] for i in range(len(text) - 1)} or set(text)
+    return (grams - GENERIC) or grams
+
+
+def overlap(target: Quantity, actual: Quantity) -> float:
+    """How much of the target's indicator (and the words after its figure) the reported figure's words hold.
+
+    Bigrams every indicator shares (GENERIC: 增长, 比例, 产业…) are left out, so "绿色企业比例" is not
+    "绿色出行比例" and "数字经济核心产业增加值" is not "高新技术产业增加值"; a figure must share at least
+    MIN_INDICATOR_OVERLAP of the rest to report on the target, or name the target's head (its last
+    two characters, when not generic: 绿道, 减负, 产量), which scores HEAD_OVERLAP.
+    """
+    wanted = _grams(target.indicator + target.after)
+    if not wanted:
+        return 0.0
+    have = _grams(actual.indicator + actual.after)
+    shared = len(wanted & have) / len(wanted)
+    head = _head(target.indicator)
+    if head and head in have:  # what is counted is named: "新增绿道1000公里" reports on "联山联水联社区的绿道1000公里"
+        return max(shared, HEAD_OVERLAP)
+    return shared
+
+
+def _head(indicator: str) -> str:
+    """The last two characters of an indicator, the noun right before its figure ("…的绿道", "为经营主体减负"),
+    or "" when they are a word every indicator shares (增长, 比例…), a noun that names no particular thing
+    (活动, 项目…: GENERIC_HEADS) or not words at all."""
+    text = "".join(ch for ch in indicator if ch.isalnum())
+    head = text[-2:]
+    return head if len(head) == 2 and head not in GENERIC | GENERIC_HEADS and not head.isascii() else ""
+
+
+def _value(q: Quantity) -> str:
+    value = q.value
+    for scale, word in ((10**8, "亿"), (10**4, "万")):
+        if abs(value) >= scale and q.unit not in PERCENT_UNITS:
+            return f"{value / scale:g}{word}{q.unit}"
+    return f"{value:g}{q.unit}"
+
+
+def compare(target: Quantity, actual: Quantity) -> tuple[str, str]:
+    """(status, why) of one target against one reported figure of the same unit."""
+    t, a = target.value, actual.value
+    tolerance = 0.2 if target.unit in PERCENT_UNITS else 0.05 * abs(t)
+    if lower_is_better(target):
+        limit = t + (tolerance if target.comparator == ABOUT else 0)
+        return (MET, f"ceiling: {_value(actual)} ≤ {_value(target)}") if a <= limit + 1e-9 else \
+            (MISSED, f"ceiling: {_value(actual)} > {_value(target)}")
+    if target.comparator == ABOUT:
+        if abs(a - t) <= tolerance + 1e-9:
+            return MET, f"about: {_value(actual)} within ±{tolerance:g} of {_value(target)}"
+        return (EXCEEDED, f"about: {_value(actual)} above {_value(target)}") if a > t else \
+            (MISSED, f"about: {_value(actual)} below {_value(target)}")
+    if target.comparator == AT_MOST:  # unreachable after lower_is_better, kept for clarity
+        return MET, f"ceiling: {_value(actual)} ≤ {_value(target)}"
+    said_more = actual.approximate and actual.comparator != ABOUT and not target.approximate  # 超过100家 vs 100家
+    if a > t + 1e-9 or (abs(a - t) <= 1e-9 and said_more):
+        return EXCEEDED, f"at least: {_value(actual)} above {_value(target)}"
+    if a >= t - 1e-9:
+        return MET, f"at least: {_value(actual)} reaches {_value(target)}"
+    return MISSED, f"at least: {_value(actual)} below {_value(target)}"
+
+
+_GROWTH = re.compile(r"(?:增长|增速|增幅|下降|降低|减少|提高|提升|回落)$")
+
+
+def growth(quantity: Quantity) -> bool:
+    """A percentage that is a change (产值增长6.5%), not a level or share (营业收入占比30%)."""
+    return quantity.unit in PERCENT_UNITS and bool(_GROWTH.search(quantity.indicator))
+
+
+def reported(target: Quantity, figures: Sequence[Quantity]) -> Quantity | None:
+    """The figure of the evidence that reports on `target`: same unit, most indicator words shared.
+
+    A change is never compared with a level: a growth rate does not report on a share to reach.
+    """
+    best, best_score = None, MIN_INDICATOR_OVERLAP - 1e-9
+    for figure in figures:
+        if figure.unit != target.unit or (figure.total and target.increment()) or growth(figure) != growth(target):
+            continue
+        score = overlap(target, figure)
+        if score > best_score:
+            best, best_score = figure, score
+    return best
+
+
+def judge(promise: str, evidence: Sequence[str], best_similarity: float, threshold: float) -> Verdict:
+    """The verdict for one promise given its evidence texts (best first) and the best evidence's strength."""
+    targets = quantities(promise, plan=True)
+    target_text = "; ".join(t.shown() for t in targets)
+    figures = [q for text in evidence for q in quantities(text, plan=False)]
+    results = []
+    for target in targets:
+        actual = reported(target, figures)
+        if actual is not None:
+            status, why = compare(target, actual)
+            results.append((target, actual, status, why))
+    actual_text = "; ".join(a.shown() for _, a, _, _ in results)
+    if not evidence or (best_similarity < threshold and not results):  # a figure for a target is evidence
+        return Verdict(NO_EVIDENCE, f"no review unit reports on it: best evidence strength {best_similarity:.2f} < "
+                       f"{threshold:.2f}, and none gives a figure for its targets", target_text)
+    if not targets:
+        return Verdict(MET, f"evidence strength {best_similarity:.2f} ≥ {threshold:.2f}; no figure to compare",
+                       target_text, actual_text)
+    if not results:
+        done = next((m.group() for text in evidence if (m := _DONE.search(text))), None)
+        if done:  # "全面完成单村水站改造提升": the review says the whole task was done, without a figure
+            return Verdict(EXCEEDED if done == "超额完成" else MET, f"no figure for the targets, but the evidence "
+                           f"says {done}", target_text, actual_text)
+        return Verdict(UNCLEAR, "evidence found, but it gives no figure for "
+                       + "; ".join(t.shown() for t in targets), target_text, actual_text)
+    statuses = [status for _, _, status, _ in results]
+    status = MISSED if MISSED in statuses else EXCEEDED if all(s == EXCEEDED for s in statuses) else MET
+    why = "; ".join(f"{t.indicator or t.after}: {w} → {s}" for t, _, s, w in results)
+    if len(results) > 1:
+        why += " (any missed → missed; all exceeded → exceeded; else met)"
+    return Verdict(status, why, target_text, actual_text)

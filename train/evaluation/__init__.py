@@ -1,0 +1,1 @@
+"""Evaluation: metrics, baselines, splits and runs, promise-tracking evaluation."""

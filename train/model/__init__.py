@@ -1,0 +1,1 @@
+"""The model's torch side: configuration, fitting, pooling in torch, ONNX export, calibration, adaptation, base model, card."""

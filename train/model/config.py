@@ -1,0 +1,86 @@
+"""Settings written once: training (TrainConfig) and evaluation (EvalPlan), with their defaults and help.
+
+The CLI, `make train` and `make eval` read these; this module imports nothing heavy, so
+the commands can show their defaults without loading the training libraries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infer.model.encode import InputSettings
+
+from train.model.base_model import DEFAULT_BASE
+
+
+@dataclass
+class TrainConfig:
+    """Training settings, written once: the CLI, `make train` and `make eval` read these defaults."""
+
+    base_model: str = field(default=DEFAULT_BASE, metadata={"help": "m3e-small (offline default, non-commercial "
+                            "licence), a Hugging Face id such as bert-base-chinese, or a local folder"})
+    design: str = field(default="window", metadata={"help": "window: consecutive units of a part in one "
+                        "sequence; pair: (section context, unit), one sequence each"})
+    frame: bool = field(default=True, metadata={"help": "years relative to the reviewed year and the part's "
+                        "prescribed name in the model's input"})
+    varied: bool = field(default=False, metadata={"help": "train on windows of random size (1 unit up to the "
+                         "full window), so a unit is also judged on its own words"})
+    sources: str = field(default="seed,real,written", metadata={"help": "labelled sources to train on, comma-"
+                         "separated: seed (the five seed reports), real (real reports read through Label Studio), "
+                         "written (passages the project wrote)"})
+    epochs: float = field(default=3, metadata={"help": "training epochs"})
+    learning_rate: float = field(default=1e-4, metadata={"help": "peak learning rate"})
+    batch_size: int = field(default=8, metadata={"help": "sequences per training step"})
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    seed: int = field(default=42, metadata={"help": "random seed"})
+    max_steps: int = field(default=-1, metadata={"help": "stop after this many steps (smoke tests); -1: no limit"})
+    quantize: bool = field(default=True, metadata={"help": "tag with the int8 ONNX export (else fp32 ONNX)"})
+    progress: bool = True
+
+    def inputs(self) -> InputSettings:
+        return InputSettings(frame=self.frame) if self.design == "window" else InputSettings.pair(self.frame)
+
+    @classmethod
+    def help(cls, name: str) -> str:
+        return cls.__dataclass_fields__[name].metadata.get("help", "")
+
+
+DEV_DIR = Path("../shared/dev")
+DEV_SETS = ("pool-dev", "gwr-2024")
+WORK_REPORT_PREFIX = "gwr-"  # project-written government work reports, left out of the cross-kind training
+CONFIGS = {
+    "window": {"design": "window", "frame": True},
+    "window, no frame": {"design": "window", "frame": False},
+    "window, varied": {"design": "window", "frame": True, "varied": True},
+    "window, written only": {"design": "window", "frame": True, "sources": "seed,written", "epochs": 6},
+    "pair": {"design": "pair", "frame": True},
+    "pair, no frame": {"design": "pair", "frame": False},
+}
+SPLITS = ("loro", "real", "cross-kind", "dev")
+REAL_TEST_EVERY = 4  # the real split holds out every 4th real report (by name) that is not a calibration report
+DESIGNS = ("window", "pair")
+STRATEGIES = ("entropy", "margin", "random")  # uncertainty for `ls push --select`
+
+
+@dataclass
+class EvalPlan:
+    """What `make eval` runs; the CLI reads these defaults."""
+
+    configs: tuple[str, ...] = ("window", "window, written only", "window, no frame", "pair")
+    seeds: tuple[int, ...] = (1, 2, 3)
+    splits: tuple[str, ...] = SPLITS
+    adapted: str | None = None  # an adapted base model: adds "<first config> + adapted"
+    onnx: bool = True  # also score the int8 ONNX export of the first configuration (first seed)
+    dev_dir: Path = DEV_DIR
+    out_dir: Path = Path("runs/eval")
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+TRAIN_DEFAULTS = TrainConfig()
+EVAL_DEFAULTS = EvalPlan()
+
+
+def train_help(name: str) -> str:
+    return TrainConfig.help(name)
