@@ -1,7 +1,7 @@
 """The `reportag` command line: the one app, and the tagging commands (`segment`, `tag`, `render`).
 
 Commands are thin typer adapters: each parses its options and calls one plain function
-with the same parameters (infer.engines.local.tag, infer.pipeline.collect_rows, infer.outputs.render.render). Training,
+with the same parameters (infer.engines.local.tag, infer.inputs.collect_rows, infer.outputs.render.render). Training,
 evaluation, data and Label Studio commands live in train/cli.py, which registers them on
 this app; the console entry point (`reportag`) is train.cli:main. Nothing here imports
 `train` or the training libraries.
@@ -54,9 +54,9 @@ _plain_types()
 
 def fail(message: str, code: int = 2) -> None:
     """The one error printer: one line on stderr (control characters escaped), then exit with `code`."""
-    from infer.outputs.write import printable
+    from infer.errors import error_line
 
-    typer.echo(f"reportag: error: {printable(message)}", err=True)
+    typer.echo(error_line(message), err=True, nl=False)
     raise typer.Exit(code)
 
 
@@ -91,8 +91,9 @@ def segment(
 ) -> None:
     """Split reports into sentences, headings and meta units, each with its heading chain."""
     from infer.files import atomic_write_text
-    from infer.pipeline import collect_rows, expand
-    from infer.outputs.write import printable, render_units
+    from infer.inputs import collect_rows, expand
+    from infer.errors import error_line
+    from infer.outputs.write import render_units
 
     inputs = expand(paths)
     if line := inputs.skipped_line():
@@ -100,7 +101,7 @@ def segment(
     rows, errors = collect_rows([str(p) for p in inputs.files])
     errors = inputs.errors + errors
     for error in errors:
-        typer.echo(f"reportag: error: {printable(str(error))}", err=True)
+        typer.echo(error_line(error), err=True, nl=False)
     if rows or not errors:
         rendered = render_units(rows, format.value, color=output is None and sys.stdout.isatty())
         if output in (None, "-"):

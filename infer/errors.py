@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from os import PathLike
 
 
@@ -50,3 +51,16 @@ def write_error(path: str | PathLike[str], exc: OSError, doing: str = "cannot wr
     """The one-line WriteError for an OSError met while writing `path`: '<path>: cannot write: disk full …'."""
     cause = CAUSES.get(exc.errno) or (os.strerror(exc.errno) if exc.errno else str(exc)) or type(exc).__name__
     return WriteError(path, f"{doing}: {cause}")
+
+
+_TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text safe to print on a terminal: control characters (escape sequences) shown as \\xNN."""
+    return _TERMINAL_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def error_line(message: object, kind: str = "error") -> str:
+    """The one error (or warning) line every command prints: 'reportag: error: …' with control characters escaped."""
+    return f"reportag: {kind}: {printable(str(message))}\n"

@@ -99,7 +99,7 @@ class ContextScorer:
 
 
 def test_a_task_of_a_project_report_is_scored_in_its_report_as_tag_scores_it():
-    from infer.pipeline import iter_documents
+    from infer.inputs import iter_documents
     from infer.tag import is_structure, tag_document
 
     report = "labels/reports/003_17ec0ea3c369c8c4.txt"

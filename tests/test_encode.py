@@ -6,7 +6,7 @@ import pytest
 from tokenizers import Tokenizer
 
 from conftest import SEEDS
-from infer.model.encode import InputSettings, Vocabulary, encode_document, text_of
+from infer.model.encode import InputSettings, TokenizerWrapper, encode_document, text_of
 from infer.frame import frame_rows
 from infer.model.scorer import Scorer
 from infer.read import read_report
@@ -17,7 +17,7 @@ from infer.tag import is_structure
 def vocabulary():
     from train.model.base_model import ensure_m3e_small
 
-    return Vocabulary(Tokenizer.from_file(str(ensure_m3e_small(quiet=True) / "tokenizer.json")))
+    return TokenizerWrapper(Tokenizer.from_file(str(ensure_m3e_small(quiet=True) / "tokenizer.json")))
 
 
 def units_of(path):

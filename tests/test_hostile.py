@@ -342,7 +342,7 @@ def test_names_are_escaped_on_the_terminal(cli, tmp_path):
 
 def test_jsonl_rows_are_bounded_and_long_parts_are_encoded_in_chunks(tmp_path, monkeypatch):
     from infer.model import encode
-    from infer.pipeline import collect_rows
+    from infer.inputs import collect_rows
 
     source = tmp_path / "many.jsonl"
     source.write_text("".join(json.dumps({"text": f"第{i}句。"}, ensure_ascii=False) + "\n" for i in range(12)),

@@ -107,7 +107,7 @@ def test_a_single_row_still_works(cli, tiny_model, tmp_path):
 
 def test_scores_do_not_depend_on_batching_or_threads(tiny_model):
     from infer.frame import frame_rows
-    from infer.pipeline import collect_rows
+    from infer.inputs import collect_rows
     from infer.model.scorer import load_scorer
     from infer.tag import is_structure
 
@@ -141,7 +141,7 @@ def test_shifting_every_year_keeps_the_tags(cli, tiny_model, tmp_path):
 
 def test_onnx_int8_agrees_with_pytorch(tiny_model):
     from infer.frame import frame_rows
-    from infer.pipeline import collect_rows
+    from infer.inputs import collect_rows
     from infer.model.scorer import argmax, load_scorer
     from infer.tag import is_structure
     from train.model.fit import load_torch_scorer

@@ -20,7 +20,7 @@ from conftest import ROOT, SHARED, modules_loaded_by
 from infer.frame import NEXT_YEAR, TARGETS, YEAR_WORK, frame_rows
 from infer.track.match import BM25, rank, strength
 from infer.track.pairs import Report, auto_pairs, pair_reports
-from infer.pipeline import read_documents
+from infer.inputs import read_documents
 from infer.track.quantity import ABOUT, AT_LEAST, AT_MOST, chinese_number, quantities
 from infer.track.status import EXCEEDED, MET, MISSED, NO_EVIDENCE, UNCLEAR, judge
 from infer.track.promises import evidence_of, promises_of, track_pair

@@ -13,7 +13,7 @@ from conftest import LABELLED_REPORTS, SEEDS
 from infer.engines.local import TagOptions, tag
 from infer.errors import InputError
 from infer.model.labels import LABEL_NAMES
-from infer.pipeline import collect_rows
+from infer.inputs import collect_rows
 from infer.tag import summarise, tag_document, tag_rows
 
 REPORT = LABELLED_REPORTS[3]

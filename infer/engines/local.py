@@ -12,7 +12,7 @@ from pathlib import Path
 from infer.errors import InputError
 from infer.files import probe_writable
 from infer.outputs.formats import open_stream
-from infer.pipeline import Document, Inputs, expand, iter_documents
+from infer.inputs import Document, Inputs, expand, iter_documents
 from infer.engines.resume import run_settings
 # the run's shared parts live in infer.engines.run (the Ray engine uses them too); callers import them from here
 from infer.engines.run import ProgressLine, TagOptions, check_options, finish_rows, sigterm_stops, stop_handler  # noqa: F401
@@ -103,9 +103,9 @@ def _warn(document: Document, tagged: list[dict], err) -> None:
 
 
 def _report_error(error: InputError, err, stream) -> None:
-    from infer.outputs.write import printable
+    from infer.errors import error_line
 
-    err.write(f"reportag: error: {printable(str(error))}\n")
+    err.write(error_line(error))
     if hasattr(stream, "error"):
         stream.error(error.source, error.problem)
 

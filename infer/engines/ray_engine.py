@@ -25,7 +25,7 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from infer.errors import InputError, Stopped
+from infer.errors import InputError, Stopped, error_line
 from infer.engines.ray_stages import make_sink, read_reports, scorer_class
 
 READ_CPUS = 0.5
@@ -78,13 +78,13 @@ def tag_with_ray(options, model_dir: Path, err) -> int:
 
 
 def _tag(ray, options, model_dir: Path, version: str, folder, err) -> int:
-    from infer.pipeline import expand
+    from infer.inputs import expand
 
     inputs = expand(options.paths)
     if line := inputs.skipped_line():
         err.write(f"reportag: {line}\n")
     for error in inputs.errors:
-        err.write(f"reportag: error: {error}\n")
+        err.write(error_line(error))
     files = [str(p) for p in inputs.files]
     if any(p == "-" for p in files):
         raise InputError("-", "--engine ray reads files, not standard input")
@@ -121,7 +121,7 @@ def _tag(ray, options, model_dir: Path, version: str, folder, err) -> int:
     already = len(folder.done)
     errors = _error_rows(folder.folder)
     for error in errors:
-        err.write(f"reportag: error: {error['report']}: {error['error']}\n")
+        err.write(error_line(f"{error['report']}: {error['error']}"))
     if not options.quiet:
         err.write(f"reportag: Ray ({workers} workers × {threads} threads) tagged {progress.reports} reports into "
                   f"{folder.folder} in {time.monotonic() - started:.1f} s" + (f"; {already} reports were there "

@@ -20,7 +20,7 @@ def read_reports(batch: dict, done_ref: list, model_version: str) -> dict:
     """Batch of file paths → one row per report: its name, hash and units as JSON (or its error)."""
     import ray
 
-    from infer.pipeline import read_documents
+    from infer.inputs import read_documents
 
     key = done_ref[0].hex()
     if key not in _DONE:
@@ -66,7 +66,7 @@ class ScoreReports:
     def __call__(self, batch: dict):
         from infer.engines.run import finish_rows
         from infer.outputs.formats import error_table, parquet_table
-        from infer.pipeline import Document
+        from infer.inputs import Document
         from infer.tag import tag_document
 
         rows, errors = [], []

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from infer.errors import InputError, Stopped
 from infer.model.labels import LABEL_NAMES
 from infer.outputs.formats import check_output, choose_format
-from infer.pipeline import Document
+from infer.inputs import Document
 
 
 PROGRESS_SECONDS = 5.0

@@ -86,8 +86,8 @@ def text_of(row: dict, frame: Frame | None) -> str:
     return relative_years(text, frame.year, frame.kind) if frame is not None else text
 
 
-class Vocabulary:
-    """The special token ids and the tokenisation without special tokens, from a `tokenizers.Tokenizer`."""
+class TokenizerWrapper:
+    """A wrapped `tokenizers.Tokenizer`: its special token ids ([CLS], [SEP], [PAD]) and tokenisation without them."""
 
     def __init__(self, tokenizer):
         self.tokenizer = tokenizer
@@ -119,7 +119,7 @@ def _groups(rows: Seq[dict]) -> list[list[int]]:
     return groups
 
 
-def iter_encoded(vocabulary: Vocabulary, rows: Seq[dict], settings: InputSettings, frame: Frame,
+def iter_encoded(vocabulary: TokenizerWrapper, rows: Seq[dict], settings: InputSettings, frame: Frame,
                  rng=None) -> Iterator[list[TokenSequence]]:
     """Token sequences for the taggable units of one document, one list per part (or chunk of one).
 
@@ -137,7 +137,7 @@ def iter_encoded(vocabulary: Vocabulary, rows: Seq[dict], settings: InputSetting
                for window, core in _windows(group, units, settings, rng)]
 
 
-def encode_document(vocabulary: Vocabulary, rows: Seq[dict], settings: InputSettings,
+def encode_document(vocabulary: TokenizerWrapper, rows: Seq[dict], settings: InputSettings,
                     frame: Frame, rng=None) -> list[TokenSequence]:
     """Every token sequence of one document (see `iter_encoded`)."""
     return [sequence for part in iter_encoded(vocabulary, rows, settings, frame, rng) for sequence in part]
@@ -175,7 +175,7 @@ def _windows(group: list[int], units: dict[int, list[int]], settings: InputSetti
         i = j
 
 
-def _assemble(vocabulary: Vocabulary, context: list[int], window: list[int], core: list[int],
+def _assemble(vocabulary: TokenizerWrapper, context: list[int], window: list[int], core: list[int],
               units: dict[int, list[int]]) -> TokenSequence:
     ids = [vocabulary.cls, *context, vocabulary.sep]
     types = [0] * len(ids)

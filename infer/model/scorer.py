@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from infer.model.encode import InputSettings, TokenSequence, Vocabulary, iter_encoded
+from infer.model.encode import InputSettings, TokenSequence, TokenizerWrapper, iter_encoded
 from infer.errors import InputError
 from infer.frame import Frame
 from infer.model.labels import LABEL_NAMES
@@ -107,7 +107,7 @@ class Scorer:
 
     labels = list(LABEL_NAMES)
 
-    def __init__(self, vocabulary: Vocabulary, inputs: InputSettings, temperature: float, name: str,
+    def __init__(self, vocabulary: TokenizerWrapper, inputs: InputSettings, temperature: float, name: str,
                  run: SequenceRunner):
         self.vocabulary = vocabulary
         self.inputs = inputs
@@ -173,7 +173,7 @@ def load_scorer(model_dir: str | Path, threads: int | None = None) -> Scorer:
         raise InputError(model_dir, "the model has no ONNX export (train it again with `reportag train`)")
     try:
         runner = OnnxRunner(model_dir / onnx_file, threads)
-        vocabulary = Vocabulary(Tokenizer.from_file(str(model_dir / "tokenizer.json")))
+        vocabulary = TokenizerWrapper(Tokenizer.from_file(str(model_dir / "tokenizer.json")))
     except Exception as exc:  # onnxruntime and tokenizers raise their own exception types for broken files
         raise InputError(model_dir, f"cannot load the model: {str(exc).splitlines()[0] if str(exc) else exc}") from None
     return Scorer(vocabulary, settings["inputs"], settings["temperature"], model_version(model_dir), runner)

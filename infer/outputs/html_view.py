@@ -18,7 +18,7 @@ from html import escape
 from infer.frame import PARTS
 from infer.model.labels import BY_VALUE, LABELS, LABEL_NAMES
 from infer.page import asset
-from infer.pipeline import OUTPUT_MARKER
+from infer.inputs import OUTPUT_MARKER
 from infer.outputs.write import display_names, innermost
 
 NO_BODY = "(body not stated)"  # the same words in views.js

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape as markup_escape
 from rich.table import Table
 
+from infer.errors import printable  # noqa: F401  (text for a terminal; writers and commands import it here)
 from infer.model.labels import BY_VALUE, LABEL_NAMES, ls_prediction
 from infer.outputs.rows import LS_DATA_FIELDS, TAG_FIELDS
 
@@ -27,7 +28,6 @@ from infer.segment import split_chain
 
 KIND_STYLES = {"heading": "bold", "meta": "dim", "sentence": ""}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 OUTPUT_FIELDS = (*TAG_FIELDS, "review", "model_version", "report_hash")  # tag's JSONL, CSV and Parquet rows
 PROBABILITY_COLUMNS = tuple(f"p_{name}" for name in LABEL_NAMES)
 
@@ -37,11 +37,6 @@ def neutralise(value):
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
-
-
-def printable(text: str) -> str:
-    """Text safe to print on a terminal: control characters (escape sequences) shown as \\xNN."""
-    return _TERMINAL_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def to_jsonl(rows: Sequence[dict]) -> str:

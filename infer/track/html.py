@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from html import escape
 
 from infer.outputs.html_view import FONTS
-from infer.pipeline import OUTPUT_MARKER
+from infer.inputs import OUTPUT_MARKER
 from infer.segment import split_chain
 from infer.track.status import STATUSES
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from infer.errors import InputError
 from infer.frame import Frame, frame_rows, report_kind
 from infer.track.pairs import Report
-from infer.pipeline import Document, check_index, check_name, expand, read_documents
+from infer.inputs import Document, check_index, check_name, expand, read_documents
 from infer.read import read_source
 from infer.outputs.write import FORMULA_START
 

@@ -145,17 +145,17 @@ def track(options: TrackOptions, out=None, err=None) -> int:
     from infer.track.embed import Embedder, encoder_folder
     from infer.track.inputs import load_reports
     from infer.track.write import check_track_output, write_track
-    from infer.outputs.write import printable
+    from infer.errors import error_line, printable
 
     err = err or sys.stderr
     format = check_track_output(options.format, options.output)
     errors: list[InputError] = []
     reports = load_reports(options.paths, options.model, options.threads, errors)
     for error in errors:
-        err.write(f"reportag: error: {printable(str(error))}\n")
+        err.write(error_line(error))
     pairs, unpaired, pair_errors = pair_reports(reports, options.pairs)
     for error in pair_errors:
-        err.write(f"reportag: error: {printable(str(error))}\n")
+        err.write(error_line(error))
     for name, why in unpaired.items():
         err.write(f"reportag: no partner: {printable(name)}: {printable(why)}\n")
     if not pairs:

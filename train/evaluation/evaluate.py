@@ -26,7 +26,7 @@ from pathlib import Path
 
 from infer.files import atomic_write_text
 from infer.model.labels import LABEL_NAMES
-from infer.pipeline import infer_kind
+from infer.inputs import infer_kind
 
 from train.evaluation.baselines import SectionRule, TfidfLogReg
 from train.model.calibrate import reliability, save_reliability_png

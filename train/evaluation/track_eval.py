@@ -109,7 +109,7 @@ def tagged_reports(names: list[str], model: str | None, cache: Path) -> dict[str
     """Reports by file name, tagged once with the model and kept as JSONL in `cache` (model None: framed only)."""
     from infer.frame import frame_rows
     from infer.track.pairs import Report
-    from infer.pipeline import read_documents
+    from infer.inputs import read_documents
     from infer.outputs.write import to_jsonl
 
     if model is None:

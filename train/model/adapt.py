@@ -1,7 +1,7 @@
 """`reportag adapt`: continue masked-language-model pretraining of the base model on unlabelled reports.
 
 The counterpart of `spacy pretrain` for this field. The reports are read and segmented
-with the project's own reader (infer.pipeline), their years made relative as the tagger
+with the project's own reader (infer.inputs), their years made relative as the tagger
 sees them (infer.model.encode.text_of), packed into sequences of consecutive units, and 15% of
 the tokens are masked. Checkpoints are kept under <output>/.checkpoints, so a killed run
 resumes; the result is a new base model folder with a card saying what it was adapted on.
@@ -15,11 +15,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from infer.model.encode import Vocabulary, text_of
+from infer.model.encode import TokenizerWrapper, text_of
 from infer.errors import InputError
 from infer.files import atomic_write_text, swap_in
 from infer.frame import frame_rows
-from infer.pipeline import iter_documents
+from infer.inputs import iter_documents
 
 from train.model.base_model import DEFAULT_BASE, LICENCE, resolve_base_model
 
@@ -41,12 +41,12 @@ class AdaptConfig:
     progress: bool = True
 
 
-def corpus_sequences(vocabulary: Vocabulary, folders: list[Path], max_length: int,
+def corpus_sequences(vocabulary: TokenizerWrapper, folders: list[Path], max_length: int,
                      exclude: tuple[str, ...] = ()) -> tuple[list[list[int]], dict]:
     """Token sequences ([CLS] unit [SEP] unit [SEP] …) of every readable report, and what was read."""
     from fnmatch import fnmatch
 
-    from infer.pipeline import expand
+    from infer.inputs import expand
 
     errors: list[InputError] = []
     sequences: list[list[int]] = []
@@ -91,7 +91,7 @@ def adapt(folders: list[Path], output: Path, config: AdaptConfig) -> Path:
     base = resolve_base_model(config.base_model)
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForMaskedLM.from_pretrained(base, dtype=torch.float32)
-    sequences, read = corpus_sequences(Vocabulary(tokenizer.backend_tokenizer), folders, config.max_length,
+    sequences, read = corpus_sequences(TokenizerWrapper(tokenizer.backend_tokenizer), folders, config.max_length,
                                        config.exclude)
     print(f"adapting {config.base_model} on {read['reports']} reports ({read['tokens']:,} tokens in "
           f"{read['sequences']} sequences)", flush=True)

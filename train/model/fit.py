@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from infer.model.encode import Vocabulary
+from infer.model.encode import TokenizerWrapper
 from infer.files import atomic_write_text, swap_in
 from infer.model.labels import ID2LABEL, LABEL2ID, LABEL_NAMES
 from infer.model.scorer import SETTINGS_KEY, Scorer, model_settings
@@ -48,7 +48,7 @@ class Trained:
     def scorer(self, name: str = "model", calibrated: bool = True) -> Scorer:
         from train.model.pooling import TorchRunner
 
-        return Scorer(Vocabulary(self.tokenizer.backend_tokenizer), self.config.inputs(),
+        return Scorer(TokenizerWrapper(self.tokenizer.backend_tokenizer), self.config.inputs(),
                       self.temperature if calibrated else 1.0, name, TorchRunner(self.model))
 
 
@@ -64,7 +64,7 @@ def load_torch_scorer(model_dir: str | Path) -> Scorer:
     settings = read_settings(model_dir)
     model = AutoModelForTokenClassification.from_pretrained(str(model_dir), dtype=torch.float32)
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-    return Scorer(Vocabulary(tokenizer.backend_tokenizer), settings["inputs"], settings["temperature"],
+    return Scorer(TokenizerWrapper(tokenizer.backend_tokenizer), settings["inputs"], settings["temperature"],
                   Path(model_dir).name, TorchRunner(model))
 
 
@@ -139,7 +139,7 @@ def fit(train_rows: list[dict], config: TrainConfig):
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForTokenClassification.from_pretrained(
         base, num_labels=len(LABEL_NAMES), id2label=ID2LABEL, label2id=LABEL2ID, dtype=torch.float32)
-    vocabulary = Vocabulary(tokenizer.backend_tokenizer)
+    vocabulary = TokenizerWrapper(tokenizer.backend_tokenizer)
     train_set = Dataset.from_list(training_features(vocabulary, train_rows, config.inputs(),
                                                     config.seed if config.varied else None))
     weights = torch.tensor(class_weights(train_rows))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from infer.model.encode import InputSettings, TokenSequence, Vocabulary, encode_document
+from infer.model.encode import InputSettings, TokenSequence, TokenizerWrapper, encode_document
 from infer.frame import frame_rows
 from infer.model.labels import LABEL2ID
 from infer.tag import is_structure
@@ -56,7 +56,7 @@ def sequence_features(sequence: TokenSequence, labels: Sequence[str] | None) -> 
     return features
 
 
-def training_features(vocabulary: Vocabulary, rows: Sequence[dict], settings: InputSettings,
+def training_features(vocabulary: TokenizerWrapper, rows: Sequence[dict], settings: InputSettings,
                       varied_seed: int | None = None) -> list[dict]:
     """Every labelled document encoded as the tagger encodes it, with the labels of its scored units.
 

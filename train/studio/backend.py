@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from infer.model.labels import config_problem, ls_prediction
-from infer.pipeline import iter_documents, parse_json
+from infer.inputs import iter_documents, parse_json
 from infer.tag import is_structure, tag_document, tag_rows
 
 MAX_BODY_BYTES = 2 * 2**20

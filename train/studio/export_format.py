@@ -12,7 +12,7 @@ from pathlib import Path
 
 from infer.errors import InputError
 from infer.model.labels import BY_VALUE, LS_FROM_NAME
-from infer.pipeline import check_index, check_name, parse_json
+from infer.inputs import check_index, check_name, parse_json
 from infer.read import read_source
 
 

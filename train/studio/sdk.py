@@ -164,7 +164,7 @@ def push_reports(paths: list[str], project: str, predict: bool = False, select: 
                  labels_root: Path = Path("labels")) -> PushResult:
     """`reportag ls push`: read the reports, optionally score and select units, import them as tasks."""
     from infer.locate import resolve_model
-    from infer.pipeline import iter_documents
+    from infer.inputs import iter_documents
     from infer.model.scorer import load_scorer
     from infer.tag import is_structure, tag_document
 
