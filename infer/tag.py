@@ -42,11 +42,10 @@ def tag_document(rows: Sequence[dict], scorer: Scorer, skip_structure: bool = Fa
 
 def tag_rows(rows: Sequence[dict], scorer: Scorer, skip_structure: bool = False) -> list[dict]:
     """Rows of one or more reports, each report's rows in reading order: tagged report by report."""
-    by_report: dict[str, list[dict]] = {}
-    for row in rows:
-        by_report.setdefault(row.get("report", ""), []).append(row)
+    from infer.outputs.rows import by_report
+
     tagged = []
-    for report_rows in by_report.values():
+    for report_rows in by_report(rows).values():
         year = next((r["year"] for r in report_rows if isinstance(r.get("year"), int)), None)
         tagged.extend(tag_document(report_rows, scorer, skip_structure, year))
     return tagged

@@ -19,6 +19,7 @@ from infer.frame import PARTS
 from infer.model.labels import BY_VALUE, LABELS, LABEL_NAMES
 from infer.page import asset
 from infer.inputs import OUTPUT_MARKER
+from infer.outputs.rows import by_report
 from infer.outputs.write import display_names, innermost
 
 NO_BODY = "(body not stated)"  # the same words in views.js
@@ -44,16 +45,14 @@ def _options(values, first: str) -> str:
 
 def tagged_html(rows: Sequence[dict], summaries: Sequence[dict], model_version: str) -> str:
     """The whole page as a string: `rows` are tagged units in reading order, `summaries` from infer.tag.summarise."""
-    by_report: dict[str, list[dict]] = {}
-    for row in rows:
-        by_report.setdefault(row["report"], []).append(row)
-    names = display_names(list(by_report))
-    number = {report: i for i, report in enumerate(by_report, 1)}
+    groups = by_report(rows)
+    names = display_names(list(groups))
+    number = {report: i for i, report in enumerate(groups, 1)}
     present = {row.get("part") or "" for row in rows}
     parts = [p for p in PARTS if p in present] + sorted(present - set(PARTS) - {""})
-    first = {report: report_rows[0] for report, report_rows in by_report.items()}
+    first = {report: report_rows[0] for report, report_rows in groups.items()}
     meta = {"reports": [{"n": number[r], "name": names[r], "src": r, "body": first[r].get("body") or "",
-                         "year": first[r].get("year")} for r in by_report],
+                         "year": first[r].get("year")} for r in groups],
             "labels": [{"v": l.value, "zh": l.chinese, "c": l.colour} for l in LABELS], "parts": parts}
     css = asset("page.css").replace("FONTS", FONTS) + "".join(
         f".l-{l.value}{{background:{l.colour}26;border-bottom:2px solid {l.colour}}}" for l in LABELS)
@@ -61,13 +60,13 @@ def tagged_html(rows: Sequence[dict], summaries: Sequence[dict], model_version: 
     out = ["<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
            f'<meta name="generator" content="{OUTPUT_MARKER} (model {escape(model_version)})">',
            '<meta name="viewport" content="width=device-width,initial-scale=1">',
-           f"<title>reportag: {len(by_report)} reports</title><style>{css}</style></head><body>",
-           "<header><h1>reportag</h1>", f'<span class="muted">model {escape(model_version)} · {len(by_report)} reports · '
+           f"<title>reportag: {len(groups)} reports</title><style>{css}</style></head><body>",
+           "<header><h1>reportag</h1>", f'<span class="muted">model {escape(model_version)} · {len(groups)} reports · '
            f'{len(rows)} units</span>', '<div class="controls"><span class="legend">']
     out += [f'<label><input type="checkbox" class="lab" value="{l.value}" checked> '
             f'<span class="chip l-{l.value}">{l.chinese} {l.value}</span></label>' for l in LABELS]
     out += ['</span><select id="f-report" aria-label="report">',
-            _options(((number[r], names[r]) for r in by_report), "all reports"),
+            _options(((number[r], names[r]) for r in groups), "all reports"),
             '</select><select id="f-part" aria-label="part">', _options(((p, p) for p in parts), "all parts"),
             '</select><input id="f-search" type="search" placeholder="words 词语 (space between)" aria-label="search">'
             '<select id="f-mode" aria-label="match"><option value="any">any word</option>'
@@ -93,7 +92,7 @@ def tagged_html(rows: Sequence[dict], summaries: Sequence[dict], model_version: 
             '<div><h3>by part</h3><div id="ch-part"></div></div></div></section>']
     for key, title in (("shortfalls", "不足 shortfalls"), ("plans", "计划 plans")):
         out += _items(summaries, key, title, names, number)
-    for report, report_rows in by_report.items():
+    for report, report_rows in groups.items():
         out += _report(report_rows, names[report], report, number[report])
     data = json.dumps(meta, ensure_ascii=False).replace("</", "<\\/")
     out.append(f'</main><script type="application/json" id="meta">{data}</script>'

@@ -20,6 +20,7 @@ from pathlib import Path
 from infer.errors import InputError
 from infer.model.labels import LABEL_NAMES
 from infer.outputs.formats import ParquetFolder, check_output, choose_format, open_stream
+from infer.outputs.rows import by_report
 from infer.outputs.write import FORMULA_START, OUTPUT_FIELDS
 
 REQUIRED = ("report", "text", "label", "score")
@@ -151,11 +152,8 @@ def _dataset(folder: Path) -> list[dict]:
     files = sorted((folder / "tags").glob("*.parquet")) or sorted(folder.glob("*.parquet"))
     if not files:
         raise InputError(folder, "is not a tagged result: no tags/*.parquet in this folder")
-    by_report: dict[str, list[dict]] = {}
-    for file in files:
-        for row in _parquet(file):
-            by_report.setdefault(row["report"], []).append(row)
-    return [row for report in sorted(by_report) for row in by_report[report]]
+    groups = by_report(row for file in files for row in _parquet(file))
+    return [row for report in sorted(groups) for row in groups[report]]
 
 
 def render(paths: list[str], output: str | None, format: str | None = None, summary: bool = False,
@@ -176,10 +174,7 @@ def render(paths: list[str], output: str | None, format: str | None = None, summ
         write_collected(rows, format, options, model_version, out)
         return 0
     try:
-        by_report: dict[str, list[dict]] = {}
-        for row in rows:
-            by_report.setdefault(row["report"], []).append(row)
-        for report, chunk in by_report.items():  # a CSV may not carry report_hash: the report's name stands in
+        for report, chunk in by_report(rows).items():  # a CSV may not carry report_hash: the report's name stands in
             digest = chunk[0].get("report_hash") or hashlib.sha256(report.encode("utf-8", "surrogatepass")).hexdigest()
             stream.write(chunk, report, digest)
     except BaseException:

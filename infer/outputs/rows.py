@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import fields
 
 from infer.segment import Unit
@@ -12,3 +13,14 @@ SCORE_FIELDS = ("label", "score", "scores")  # what tagging adds
 TAG_FIELDS = (*UNIT_FIELDS, *FRAME_FIELDS, *SCORE_FIELDS)
 LABELLED_FIELDS = ("report", "index", "kind", "heading", "text", "label", "source")  # labelled data, exported
 LS_DATA_FIELDS = ("text", "heading", "report", "index", "kind")  # a Label Studio task's data
+
+
+def by_report(rows: Iterable[dict]) -> dict[str, list[dict]]:
+    """Rows grouped by their `report` (missing: ""), reports in first-seen order, each group in the rows' order.
+
+    The rows themselves, not copies: callers that change them copy first.
+    """
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(row.get("report", ""), []).append(row)
+    return groups

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from infer.model.encode import InputSettings, TokenSequence, TokenizerWrapper, encode_document
 from infer.frame import frame_rows
 from infer.model.labels import LABEL2ID
+from infer.outputs.rows import by_report
 from infer.tag import is_structure
 
 IGNORE = -100
@@ -19,11 +20,8 @@ IGNORE = -100
 
 def documents(rows: Sequence[dict]) -> list[list[dict]]:
     """Rows grouped by report, each report in reading order, with `year` and `part` added (copies)."""
-    by_report: dict[str, list[dict]] = {}
-    for row in rows:
-        by_report.setdefault(row["report"], []).append(dict(row))
     result = []
-    for report in by_report.values():
+    for report in by_report(dict(row) for row in rows).values():
         report.sort(key=lambda r: r["index"])
         result.append(report)
     return result

@@ -32,6 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from infer.model.labels import config_problem, ls_prediction
 from infer.inputs import iter_documents, parse_json
+from infer.outputs.rows import by_report
 from infer.tag import is_structure, tag_document, tag_rows
 
 MAX_BODY_BYTES = 2 * 2**20
@@ -122,9 +123,7 @@ class ReportagBackend:
                          else "", "text": data["text"], "kind": "sentence", "position": position,
                          "index": index if isinstance(index, int) and not isinstance(index, bool) else position})
         rows.sort(key=lambda r: (r["report"], r["index"], r["position"]))
-        reports: dict[str, list[dict]] = {}
-        for row in rows:
-            reports.setdefault(row["report"], []).append(row)
+        reports = by_report(rows)
         in_context: dict[int, dict] = {}
         by_position: dict[int, dict] = {}
         with self.slot(len(rows)):
