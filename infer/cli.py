@@ -16,6 +16,7 @@ from typing import Annotated, Optional
 import typer
 
 from infer.errors import InputError
+from infer.outputs.formats import FORMATS
 
 app = typer.Typer(
     help="Tag the sentences of Chinese government annual reports (法治政府建设年度报告, 政府工作报告) as "
@@ -112,14 +113,7 @@ def segment(
         raise typer.Exit(2)
 
 
-class TagFormat(str, Enum):
-    table = "table"
-    jsonl = "jsonl"
-    csv = "csv"
-    html = "html"
-    xlsx = "xlsx"
-    parquet = "parquet"
-    ls = "ls"
+TagFormat = Enum("TagFormat", [(name, name) for name in FORMATS], type=str)  # the table in infer.outputs.formats
 
 
 class Engine(str, Enum):

@@ -15,6 +15,7 @@ import pytest
 
 from conftest import LABELLED_REPORTS, ROOT
 from infer.model.labels import LABEL_NAMES
+from infer.model.scorer import model_version
 
 pytestmark = pytest.mark.slow
 LS_BINARY = ROOT / ".venv-ls" / "bin" / "label-studio"
@@ -92,7 +93,7 @@ def test_round_trip(cli, ls_env, tiny_model, tmp_path):
     for task in tasks:
         assert {"text", "heading", "report", "index"} <= set(task.data)
         [prediction] = task.predictions
-        assert prediction.model_version == tiny_model.name and 0 < prediction.score <= 1
+        assert prediction.model_version == model_version(tiny_model) and 0 < prediction.score <= 1
         assert prediction.result[0]["value"]["choices"][0] in LABEL_NAMES
 
     again = cli("ls", "push", *PUSHED, "--project", "round trip", "--predict", "--model", tiny_model, "--labels", labels)
@@ -238,12 +239,12 @@ def test_backend_predicts_for_pushed_tasks(cli, ls_env, tiny_model):
         assert [b.url for b in ls_env.ml.list(project=project.id)] == [base]
         with urllib.request.urlopen(base + "/health", timeout=10) as response:
             assert json.loads(response.read())["status"] == "UP"
-        assert post("/setup", {"project": "1"})["model_version"] == tiny_model.name
+        assert post("/setup", {"project": "1"})["model_version"] == model_version(tiny_model)
         tasks = [{"id": t.id, "data": t.data} for t in project_tasks(ls_env, "backend")[:10]]
         answer = post("/predict", {"tasks": tasks})
         assert len(answer["results"]) == 10
         for prediction in answer["results"]:
-            assert prediction["model_version"] == tiny_model.name and 0 < prediction["score"] <= 1
+            assert prediction["model_version"] == model_version(tiny_model) and 0 < prediction["score"] <= 1
             assert prediction["result"][0]["from_name"] == "label"
             assert prediction["result"][0]["value"]["choices"][0] in LABEL_NAMES
         assert post("/webhook", {"action": "ANNOTATION_CREATED"})["status"] == "ok"

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import LABELLED_REPORTS, ROOT, modules_loaded_by
 from infer.model.labels import LABEL_NAMES
+from infer.model.scorer import model_version
 from infer.outputs.rows import TAG_FIELDS
 
 pytestmark = pytest.mark.slow
@@ -80,7 +81,7 @@ def test_csv_table_html_and_label_studio(cli, tiny_model, tmp_path):
     assert len(tasks) == 72
     prediction = tasks[5]["predictions"][0]
     assert set(tasks[5]["data"]) >= {"text", "heading", "report", "index"}
-    assert prediction["model_version"] == tiny_model.name and 0 < prediction["score"] <= 1
+    assert prediction["model_version"] == model_version(tiny_model) and 0 < prediction["score"] <= 1
 
 
 def test_jsonl_rows_in_order_are_tagged_as_the_report(cli, tiny_model, tmp_path):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from infer.errors import InputError, Stopped
 from infer.model.labels import LABEL_NAMES
-from infer.outputs.formats import check_output, choose_format
+from infer.outputs.formats import STREAMING, check_output, choose_format
 from infer.inputs import Document
 
 
@@ -104,7 +104,7 @@ def check_options(options: TagOptions) -> str:
             raise InputError(f"--{name.replace('_', '-')}", "must be between 0 and 1")
     format = choose_format(options.format, options.output)
     check_output(format, options.output, options.summary)
-    if options.resume and (options.output in (None, "-") or (format not in ("jsonl", "csv") and
+    if options.resume and (options.output in (None, "-") or (format not in STREAMING and
                                                                  not options.output.endswith("/"))):
         raise InputError("--resume", "continues a JSONL or CSV file or a Parquet folder (-o DIR/) output")
     if options.resume and options.summary:

@@ -18,18 +18,39 @@ import io
 import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from infer.errors import InputError
 from infer.files import OutputLock, atomic_write_bytes, atomic_write_text, output_problem
 from infer.engines.resume import StreamFile, refuse_other_settings
 
-FORMATS = ("table", "jsonl", "csv", "html", "xlsx", "parquet", "ls")
-SUFFIX_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".html": "html", ".htm": "html",
-                  ".parquet": "parquet"}
-TABLE_SUFFIXES = ("", ".txt", ".text", ".log")  # a plain-text table
-STREAMING = ("jsonl", "csv")
-SUMMARY_FORMATS = ("table", "jsonl", "csv", "html", "xlsx")
+@dataclass(frozen=True)
+class OutputFormat:
+    """One output format of `reportag tag` and `reportag render`: adding a format is a row here and its writer."""
+
+    name: str
+    suffixes: tuple[str, ...]  # output file names that choose it (table: also no suffix)
+    streaming: bool  # written report by report as tagged, so --resume can go on
+    binary: bool  # never to a terminal: needs --output FILE
+    summary: bool  # --summary can be written in it
+
+
+TABLE = (
+    OutputFormat("table", ("", ".txt", ".text", ".log"), streaming=False, binary=False, summary=True),
+    OutputFormat("jsonl", (".jsonl",), streaming=True, binary=False, summary=True),
+    OutputFormat("csv", (".csv",), streaming=True, binary=False, summary=True),
+    OutputFormat("html", (".html", ".htm"), streaming=False, binary=False, summary=True),
+    OutputFormat("xlsx", (".xlsx",), streaming=False, binary=True, summary=True),
+    OutputFormat("parquet", (".parquet",), streaming=False, binary=True, summary=False),
+    OutputFormat("ls", (), streaming=False, binary=False, summary=False),  # Label Studio tasks (JSON)
+)
+FORMATS = tuple(f.name for f in TABLE)
+SUFFIX_FORMATS = {suffix: f.name for f in TABLE if f.name != "table" for suffix in f.suffixes}
+TABLE_SUFFIXES = TABLE[0].suffixes  # a plain-text table
+STREAMING = tuple(f.name for f in TABLE if f.streaming)
+BINARY = tuple(f.name for f in TABLE if f.binary)
+SUMMARY_FORMATS = tuple(f.name for f in TABLE if f.summary)
 
 
 def choose_format(format: str | None, output: str | None) -> str:
@@ -61,7 +82,7 @@ def check_output(format: str, output: str | None, summary: bool) -> None:
     if summary and format not in SUMMARY_FORMATS:
         raise InputError(f"--format {format}", f"--summary is written as {', '.join(SUMMARY_FORMATS)}, not {format}")
     if output in (None, "-"):
-        if format in ("xlsx", "parquet"):
+        if format in BINARY:
             raise InputError(f"--format {format}", "is a binary format: give --output FILE")
         return
     if output.endswith("/"):
