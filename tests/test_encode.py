@@ -92,3 +92,26 @@ def test_scores_do_not_depend_on_other_documents(vocabulary):
     assert all(size > 0 for size in runner.batches)
     for p in alone:
         assert abs(sum(p) - 1) < 1e-9 and all(0 <= x <= 1 for x in p)
+
+
+def test_the_torch_pooling_is_the_scorers_pooling(vocabulary):
+    """Training pools token logits in torch (train.model.pooling.pool, padded batches); tagging in numpy
+    (Scorer.unit_logits, one sequence at a time). On a real report both give each unit the same logits."""
+    import numpy as np
+    import torch
+
+    from train.model.pooling import collate, pool, sequence_features
+
+    rows, frame = units_of(SEEDS[2])
+    settings = InputSettings()
+    runner = RecordingRunner()
+    tagged = Scorer(vocabulary, settings, 1.0, "test", runner).unit_logits(rows, frame)
+    sequences = encode_document(vocabulary, rows, settings, frame)
+    batch = collate([sequence_features(s, None) for s in sequences], pad_id=vocabulary.pad)
+    token_logits = torch.tensor(runner.table, dtype=torch.float64)[batch["input_ids"]]
+    units = max(len(s.units) for s in sequences)
+    trained = pool(token_logits, batch["unit_index"], units).numpy()
+    assert len(sequences) > 1 and units > 1
+    for row, sequence in enumerate(sequences):
+        for k, unit in enumerate(sequence.units):
+            np.testing.assert_allclose(trained[row, k], tagged[unit], rtol=0, atol=1e-9)
