@@ -16,8 +16,8 @@ from infer.cli import app, fail, guarded
 
 from train.model.base_model import DEFAULT_BASE
 from train.cli_options import (DEFAULT_LABELS, DEFAULT_MODEL, LS_EXTRA, TRAIN_EXTRA, LabelsOption,  # noqa: F401
-                          choices, require)
-from train.model.config import DESIGNS, EVAL_DEFAULTS, SPLITS, TRAIN_DEFAULTS, train_help
+                          choices, config_options, require)
+from train.model.config import EVAL_DEFAULTS, SPLITS, TRAIN_DEFAULTS, TrainConfig, train_help
 
 @app.command("base-model")
 def base_model() -> None:
@@ -28,38 +28,24 @@ def base_model() -> None:
     typer.echo(f"{path} ({LICENCE})")
 
 
-Design = choices("Design", DESIGNS)
+TRAINED = ("base_model", "design", "frame", "epochs", "learning_rate", "batch_size", "seed", "max_steps", "quantize")
 
 
 @app.command(epilog="Examples:\n\n    reportag train\n\n    reportag train --base-model models/base/m3e-small-adapted "
              "--install\n\n    reportag train --design pair --no-frame -o models/pair")
+@config_options(*TRAINED, after="labels")
 def train(
     output: Annotated[Path, typer.Option("--output", "-o", metavar="DIR", help="Model folder to write.")] = DEFAULT_MODEL,
-    base_model: Annotated[str, typer.Option("--base-model", metavar="MODEL", help=train_help("base_model"))] =
-        TRAIN_DEFAULTS.base_model,
     labels: LabelsOption = DEFAULT_LABELS,
-    design: Annotated[Design, typer.Option(help=train_help("design"))] = Design(TRAIN_DEFAULTS.design),
-    frame: Annotated[bool, typer.Option("--frame/--no-frame", help=train_help("frame"))] = TRAIN_DEFAULTS.frame,
-    epochs: Annotated[float, typer.Option(metavar="N", min=0.1, help=train_help("epochs"))] = TRAIN_DEFAULTS.epochs,
-    learning_rate: Annotated[float, typer.Option(metavar="LR", min=0.0, help=train_help("learning_rate"))] =
-        TRAIN_DEFAULTS.learning_rate,
-    batch_size: Annotated[int, typer.Option(metavar="N", min=1, help=train_help("batch_size"))] =
-        TRAIN_DEFAULTS.batch_size,
-    seed: Annotated[int, typer.Option(metavar="N", help=train_help("seed"))] = TRAIN_DEFAULTS.seed,
-    max_steps: Annotated[int, typer.Option(metavar="N", help=train_help("max_steps"))] = TRAIN_DEFAULTS.max_steps,
-    quantize: Annotated[bool, typer.Option(help=train_help("quantize"))] = TRAIN_DEFAULTS.quantize,
     install: Annotated[bool, typer.Option("--install", help="Also copy the model into the user data folder, "
                                           "where `reportag tag` finds it from any directory.")] = False,
+    config: TrainConfig = TRAIN_DEFAULTS,
 ) -> None:
     """Fine-tune the base model on the labelled units; save the model folder with its card."""
     require()
-    from dataclasses import replace
-
     from train.model.fit import install_model, train_default
 
-    config = replace(TRAIN_DEFAULTS, base_model=base_model, design=design.value, frame=frame, epochs=epochs,
-                     learning_rate=learning_rate, batch_size=batch_size, seed=seed, max_steps=max_steps,
-                     quantize=quantize)
+    base_model = config.base_model
     path = guarded(train_default, labels, config, output)
     typer.echo(f"saved {path}", err=True)
     if base_model == DEFAULT_BASE:  # m3e-small is a sentence-embedding model; other bases may not be
@@ -97,6 +83,7 @@ Split = choices("Split", SPLITS)
 
 
 @app.command("eval")
+@config_options("base_model", "epochs", after="adapted", into="trained")
 def evaluate(
     labels: LabelsOption = DEFAULT_LABELS,
     dev: Annotated[Path, typer.Option(metavar="DIR", help="The labelled dev set of other governments' reports.")] =
@@ -112,11 +99,9 @@ def evaluate(
     split: Annotated[Optional[list[Split]], typer.Option(help="Splits to run (repeatable); default: all.")] = None,
     adapted: Annotated[Optional[str], typer.Option(metavar="DIR", help="An adapted base model (reportag adapt): "
                                                    "adds the first configuration on it.")] = None,
-    base_model: Annotated[str, typer.Option("--base-model", metavar="MODEL", help=train_help("base_model"))] =
-        TRAIN_DEFAULTS.base_model,
-    epochs: Annotated[float, typer.Option(metavar="N", min=0.1, help=train_help("epochs"))] = TRAIN_DEFAULTS.epochs,
     card: Annotated[Optional[Path], typer.Option(metavar="DIR", help="Model folder whose card gets the tables.")] =
         DEFAULT_MODEL,
+    trained: TrainConfig = TRAIN_DEFAULTS,
 ) -> None:
     """Model configurations and baselines on LORO, cross-kind and dev splits, mean ± sd over seeds, with ECE."""
     require()
@@ -131,7 +116,7 @@ def evaluate(
         fail(f"--config {unknown[0]!r}: unknown configuration (expected one of {', '.join(CONFIGS)})")
     plan = replace(EVAL_DEFAULTS, configs=configs, seeds=tuple(range(1, seeds + 1)), dev_dir=dev, out_dir=out,
                    splits=tuple(s.value for s in split) if split else EVAL_DEFAULTS.splits, adapted=adapted,
-                   train=replace(TRAIN_DEFAULTS, base_model=base_model, epochs=epochs))
+                   train=trained)
     guarded(evaluate_and_report, labels, plan, card)
 
 

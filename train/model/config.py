@@ -16,11 +16,15 @@ from train.model.base_model import DEFAULT_BASE
 
 @dataclass
 class TrainConfig:
-    """Training settings, written once: the CLI, `make train` and `make eval` read these defaults."""
+    """Training settings, written once: the CLI, `make train` and `make eval` read these defaults.
 
-    base_model: str = field(default=DEFAULT_BASE, metadata={"help": "m3e-small (offline default, non-commercial "
-                            "licence), a Hugging Face id such as bert-base-chinese, or a local folder"})
-    design: str = field(default="window", metadata={"help": "window: consecutive units of a part in one "
+    A field's metadata (help, metavar, min, choices) is its command-line option: train/cli_options.py
+    generates `reportag train` and `reportag eval` options from it.
+    """
+
+    base_model: str = field(default=DEFAULT_BASE, metadata={"metavar": "MODEL", "help": "m3e-small (offline default, "
+                            "non-commercial licence), a Hugging Face id such as bert-base-chinese, or a local folder"})
+    design: str = field(default="window", metadata={"choices": "DESIGNS", "help": "window: consecutive units of a part in one "
                         "sequence; pair: (section context, unit), one sequence each"})
     frame: bool = field(default=True, metadata={"help": "years relative to the reviewed year and the part's "
                         "prescribed name in the model's input"})
@@ -29,13 +33,13 @@ class TrainConfig:
     sources: str = field(default="seed,real,written", metadata={"help": "labelled sources to train on, comma-"
                          "separated: seed (the five seed reports), real (real reports read through Label Studio), "
                          "written (passages the project wrote)"})
-    epochs: float = field(default=3, metadata={"help": "training epochs"})
-    learning_rate: float = field(default=1e-4, metadata={"help": "peak learning rate"})
-    batch_size: int = field(default=8, metadata={"help": "sequences per training step"})
+    epochs: float = field(default=3, metadata={"metavar": "N", "min": 0.1, "help": "training epochs"})
+    learning_rate: float = field(default=1e-4, metadata={"metavar": "LR", "min": 0.0, "help": "peak learning rate"})
+    batch_size: int = field(default=8, metadata={"metavar": "N", "min": 1, "help": "sequences per training step"})
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
-    seed: int = field(default=42, metadata={"help": "random seed"})
-    max_steps: int = field(default=-1, metadata={"help": "stop after this many steps (smoke tests); -1: no limit"})
+    seed: int = field(default=42, metadata={"metavar": "N", "help": "random seed"})
+    max_steps: int = field(default=-1, metadata={"metavar": "N", "help": "stop after this many steps (smoke tests); -1: no limit"})
     quantize: bool = field(default=True, metadata={"help": "tag with the int8 ONNX export (else fp32 ONNX)"})
     progress: bool = True
 
