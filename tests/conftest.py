@@ -81,7 +81,8 @@ def tiny_model(tmp_path_factory):
     from train.model.fit import train_default
 
     output = tmp_path_factory.mktemp("models") / "tiny"
-    config = TrainConfig(max_steps=24, learning_rate=3e-4, progress=False, quantize=True)
+    # two torch threads whatever the machine: the tiny model, and the thresholds tests put on it, do not follow the core count
+    config = TrainConfig(max_steps=24, learning_rate=3e-4, progress=False, quantize=True, threads=2)
     return train_default([ROOT / "labels", ROOT / "labels" / "written"], config, output, log=lambda *_: None)
 
 

@@ -42,6 +42,7 @@ class TrainConfig:
     max_steps: int = field(default=-1, metadata={"metavar": "N", "help": "stop after this many steps (smoke tests); -1: no limit"})
     quantize: bool = field(default=True, metadata={"help": "tag with the int8 ONNX export (else fp32 ONNX)"})
     progress: bool = True
+    threads: int | None = None  # torch threads (None: every core); tests fix it so results do not follow the machine
 
     def inputs(self) -> InputSettings:
         return InputSettings(frame=self.frame) if self.design == "window" else InputSettings.pair(self.frame)

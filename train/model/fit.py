@@ -134,7 +134,7 @@ def fit(train_rows: list[dict], config: TrainConfig):
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     set_seed(config.seed)
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(config.threads or os.cpu_count() or 1)
     base = resolve_base_model(config.base_model)
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForTokenClassification.from_pretrained(
