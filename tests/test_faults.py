@@ -170,7 +170,7 @@ def test_a_changed_report_replaces_its_rows(tmp_path):
 
 
 def test_one_writer_per_output(tmp_path):
-    from infer.outputs.formats import open_stream
+    from infer.outputs.streams import open_stream
     from infer.engines.resume import run_settings
 
     for output, format in ((str(tmp_path / "out.jsonl"), "jsonl"), (f"{tmp_path / 'ds'}/", "parquet")):
@@ -354,7 +354,7 @@ def test_a_changed_report_in_a_file_of_several_reports_keeps_the_others(tmp_path
 def test_after_a_ray_style_run_a_changed_reports_old_rows_go(tmp_path):
     import pyarrow.parquet as pq
 
-    from infer.outputs.formats import ParquetFolder, write_parquet
+    from infer.outputs.streams import ParquetFolder, write_parquet
     from infer.engines.resume import run_settings
 
     folder, dataset = tagged_dataset(tmp_path)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from infer.errors import InputError
 from infer.files import probe_writable
-from infer.outputs.formats import open_stream
+from infer.outputs.streams import open_stream
 from infer.inputs import Document, Inputs, expand, iter_documents
 from infer.engines.resume import run_settings
 # the run's shared parts live in infer.engines.run (the Ray engine uses them too); callers import them from here
@@ -123,7 +123,7 @@ def write_collected(rows: list[dict], format: str, options: TagOptions, model_ve
 
         return write_workbook(rows, summaries, Path(target), model_version, summary_only=options.summary)
     if format == "parquet":
-        from infer.outputs.formats import write_parquet
+        from infer.outputs.streams import write_parquet
 
         return write_parquet(rows, Path(target))
     color = options.color and target is None
@@ -138,7 +138,7 @@ def write_collected(rows: list[dict], format: str, options: TagOptions, model_ve
                 "table": lambda: write.summary_table(summaries, color)}[format]()
     elif format == "ls":
         text = write.ls_tasks(rows, model_version)
-    else:  # JSONL and CSV rows stream as they come (infer.outputs.formats); what is left is the table
+    else:  # JSONL and CSV rows stream as they come (infer.outputs.streams); what is left is the table
         text = write.tagged_table(rows, color)
         if target:  # the first line marks the file as reportag's, so a folder run skips it
             text = f"reportag tag · model {model_version} · {len(summaries)} reports\n" + text

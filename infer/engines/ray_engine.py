@@ -64,7 +64,7 @@ def tag_with_ray(options, model_dir: Path, err) -> int:
         import ray.data  # noqa: F401
     except ImportError:
         raise InputError("--engine ray", "needs Ray: pip install 'reportag[ray]'") from None
-    from infer.outputs.formats import ParquetFolder
+    from infer.outputs.streams import ParquetFolder
     from infer.model.scorer import model_version
     from infer.engines.resume import run_settings
 

@@ -65,7 +65,7 @@ class ScoreReports:
 
     def __call__(self, batch: dict):
         from infer.engines.run import finish_rows
-        from infer.outputs.formats import error_table, parquet_table
+        from infer.outputs.streams import error_table, parquet_table
         from infer.inputs import Document
         from infer.tag import tag_document
 
@@ -109,7 +109,7 @@ def make_sink(folder: str):
         """Writes each scored block's tables to DIR/tags and DIR/errors, atomically, named by content."""
 
         def write(self, blocks, ctx) -> int:
-            from infer.outputs.formats import write_error, write_table
+            from infer.outputs.streams import write_error, write_table
 
             written = 0
             for block in blocks:

@@ -3,7 +3,7 @@
 A tagged result is what `reportag tag` wrote with either engine: JSONL (one unit per line,
 `scores` a mapping), CSV (Excel-ready: BOM, `p_<label>` columns, cells neutralised against
 formulas) or Parquet (a file, or a dataset folder with tags/*.parquet). Rows are read back
-into the shape tagging produces and handed to the same writers `tag` uses (infer.outputs.formats,
+into the shape tagging produces and handed to the same writers `tag` uses (infer.outputs.streams,
 infer.outputs.write, infer.outputs.xlsx, infer.outputs.html_view), so a page or workbook needs no second run of
 the model. Nothing here imports onnxruntime.
 """
@@ -19,7 +19,8 @@ from pathlib import Path
 
 from infer.errors import InputError
 from infer.model.labels import LABEL_NAMES
-from infer.outputs.formats import ParquetFolder, check_output, choose_format, open_stream
+from infer.outputs.formats import check_output, choose_format
+from infer.outputs.streams import ParquetFolder, open_stream
 from infer.outputs.rows import by_report
 from infer.outputs.write import FORMULA_START, OUTPUT_FIELDS
 
