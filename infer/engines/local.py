@@ -15,7 +15,9 @@ from infer.outputs.streams import open_stream
 from infer.inputs import Document, Inputs, expand, iter_documents
 from infer.engines.resume import run_settings
 # the run's shared parts live in infer.engines.run (the Ray engine uses them too); callers import them from here
-from infer.engines.run import ProgressLine, TagOptions, check_options, finish_rows, sigterm_stops, stop_handler  # noqa: F401
+from infer.outputs.whole import write_collected
+from infer.engines.run import (ProgressLine, TagOptions, check_options, finish_rows, sigterm_stops,  # noqa: F401
+                               stop_handler)
 
 
 def tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
@@ -108,43 +110,3 @@ def _report_error(error: InputError, err, stream) -> None:
     err.write(error_line(error))
     if hasattr(stream, "error"):
         stream.error(error.source, error.problem)
-
-
-def write_collected(rows: list[dict], format: str, options: TagOptions, model_version: str, out) -> None:
-    """The formats that need the whole run, written once (atomically to a file)."""
-    from infer.outputs import write
-    from infer.files import atomic_open
-    from infer.tag import summarise
-
-    summaries = summarise(rows)
-    target = options.output if options.output not in (None, "-") else None
-    if format == "xlsx":
-        from infer.outputs.xlsx import write_workbook
-
-        return write_workbook(rows, summaries, Path(target), model_version, summary_only=options.summary)
-    if format == "parquet":
-        from infer.outputs.streams import write_parquet
-
-        return write_parquet(rows, Path(target))
-    color = options.color and target is None
-    if format == "html":
-        from infer.outputs.html_view import tagged_html
-
-        text = tagged_html(rows, summaries, model_version)
-    elif options.summary:
-        text = {"jsonl": lambda: write.to_jsonl(summaries),
-                "csv": lambda: write.to_csv(write.summary_rows(summaries), list(write.summary_rows(summaries)[0])
-                                            if summaries else ["report"]),
-                "table": lambda: write.summary_table(summaries, color)}[format]()
-    elif format == "ls":
-        text = write.ls_tasks(rows, model_version)
-    else:  # JSONL and CSV rows stream as they come (infer.outputs.streams); what is left is the table
-        text = write.tagged_table(rows, color)
-        if target:  # the first line marks the file as reportag's, so a folder run skips it
-            text = f"reportag tag · model {model_version} · {len(summaries)} reports\n" + text
-    if target is None:
-        (out or sys.stdout).write(text)
-        (out or sys.stdout).flush()
-    else:
-        with atomic_open(target, encoding="utf-8-sig" if format == "csv" else "utf-8") as handle:
-            handle.write(text)

@@ -23,17 +23,22 @@ class OutputFormat:
     streaming: bool  # written report by report as tagged, so --resume can go on
     binary: bool  # never to a terminal: needs --output FILE
     summary: bool  # --summary can be written in it
+    writer: str  # the function that writes a whole run (infer.outputs.whole)
+    encoding: str = "utf-8"  # of a text file written at the end (CSV carries a BOM for spreadsheets)
 
 
+W = "infer.outputs.whole."
 TABLE = (
-    OutputFormat("table", ("", ".txt", ".text", ".log"), streaming=False, binary=False, summary=True),
-    OutputFormat("jsonl", (".jsonl",), streaming=True, binary=False, summary=True),
-    OutputFormat("csv", (".csv",), streaming=True, binary=False, summary=True),
-    OutputFormat("html", (".html", ".htm"), streaming=False, binary=False, summary=True),
-    OutputFormat("xlsx", (".xlsx",), streaming=False, binary=True, summary=True),
-    OutputFormat("parquet", (".parquet",), streaming=False, binary=True, summary=False),
-    OutputFormat("ls", (), streaming=False, binary=False, summary=False),  # Label Studio tasks (JSON)
+    OutputFormat("table", ("", ".txt", ".text", ".log"), streaming=False, binary=False, summary=True,
+                 writer=W + "table"),
+    OutputFormat("jsonl", (".jsonl",), streaming=True, binary=False, summary=True, writer=W + "jsonl"),
+    OutputFormat("csv", (".csv",), streaming=True, binary=False, summary=True, writer=W + "csv", encoding="utf-8-sig"),
+    OutputFormat("html", (".html", ".htm"), streaming=False, binary=False, summary=True, writer=W + "html"),
+    OutputFormat("xlsx", (".xlsx",), streaming=False, binary=True, summary=True, writer=W + "xlsx"),
+    OutputFormat("parquet", (".parquet",), streaming=False, binary=True, summary=False, writer=W + "parquet"),
+    OutputFormat("ls", (), streaming=False, binary=False, summary=False, writer=W + "ls"),  # Label Studio tasks
 )
+BY_NAME = {f.name: f for f in TABLE}
 FORMATS = tuple(f.name for f in TABLE)
 SUFFIX_FORMATS = {suffix: f.name for f in TABLE if f.name != "table" for suffix in f.suffixes}
 TABLE_SUFFIXES = TABLE[0].suffixes  # a plain-text table

@@ -163,7 +163,8 @@ def render(paths: list[str], output: str | None, format: str | None = None, summ
 
     Every input is read and checked before anything is written, so bad input leaves no output.
     """
-    from infer.engines.local import TagOptions, write_collected
+    from infer.engines.run import TagOptions
+    from infer.outputs.whole import write_collected
 
     format = choose_format(format, output)
     check_output(format, output, summary)
