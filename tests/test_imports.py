@@ -123,3 +123,25 @@ def test_the_package_version_is_pyproject_version():
 
     with open(ROOT / "pyproject.toml", "rb") as handle:
         assert infer.__version__ == tomllib.load(handle)["project"]["version"]
+
+
+TRAINING_LIBRARIES = ("torch", "transformers", "datasets", "evaluate", "sklearn", "accelerate", "label_studio_sdk")
+
+
+def imported_libraries(path: Path) -> set[str]:
+    """Top-level names of every module `path` imports anywhere (lazy imports included)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_infer_never_imports_a_training_library():
+    # tagging (everything under infer/) runs on the core install: ONNX Runtime and tokenizers, no torch
+    found = {name: sorted(imported_libraries(path) & set(TRAINING_LIBRARIES))
+             for name, path in module_names().items() if name.startswith("infer")}
+    assert not {name: libs for name, libs in found.items() if libs}
+    assert "torch" in imported_libraries(ROOT / "train" / "model" / "fit.py")  # the check sees lazy imports
