@@ -25,7 +25,7 @@ $(BIN)/.installed: pyproject.toml
 base-model: setup
 	$(BIN)/reportag base-model
 
-## train: fine-tune the default model on labels/ (under 15 minutes on 2 CPU cores) and install it for `reportag tag` anywhere
+## train: fine-tune the default model on labels/ (about 20 minutes on 2 idle CPU cores) and install it for `reportag tag` anywhere
 train: base-model
 	$(BIN)/reportag train --output $(MODEL) --install
 

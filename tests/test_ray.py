@@ -79,8 +79,14 @@ def _kill_when_written(process, folder, what):
             victim.kill()  # SIGKILL to that PID only
         except psutil.NoSuchProcess:
             pass
-    gone, alive = psutil.wait_procs(victims, timeout=60)
-    return {p.pid for p in gone} if not alive else set()
+    # The driver is the test's own child: Popen reaps it (psutil would take its exit status from Popen).
+    others = [victim for victim in victims if victim.pid != process.pid]
+    gone, alive = psutil.wait_procs(others, timeout=60)
+    killed = {p.pid for p in gone} if not alive else set()
+    if len(others) < len(victims):
+        process.wait(timeout=60)
+        killed.add(process.pid)
+    return killed
 
 
 def _is_scorer(process) -> bool:
