@@ -113,6 +113,11 @@ def settle(client, project_name: str, decisions: dict[tuple[str, int], str], rea
     return posted
 
 
+def _choices(annotation: dict) -> list[str]:
+    """The labels chosen in an annotation's or a prediction's result regions."""
+    return [c for r in annotation.get("result") or [] for c in (r.get("value") or {}).get("choices", [])]
+
+
 def cohen_kappa(pairs: list[tuple[str, str]], label: str | None = None) -> float:
     """Cohen's κ of two readers' labels (all labels, or `label` against the rest); nan without variation."""
     if label is not None:
@@ -143,7 +148,7 @@ def agreement(tasks: list[dict]) -> dict:
         for annotation in task.get("annotations") or []:
             if annotation.get("was_cancelled"):
                 continue
-            labels = [c for r in annotation.get("result") or [] for c in (r.get("value") or {}).get("choices", [])]
+            labels = _choices(annotation)
             if not labels:
                 continue
             if annotation.get("ground_truth"):
@@ -158,8 +163,7 @@ def agreement(tasks: list[dict]) -> dict:
         if label is None:
             continue
         final[label] += 1
-        predicted = [c for p in task.get("predictions") or [] for r in p.get("result") or []
-                     for c in (r.get("value") or {}).get("choices", [])]
+        predicted = [c for p in task.get("predictions") or [] for c in _choices(p)]
         if predicted:
             with_prediction += 1
             agree_prediction += predicted[0] == label
@@ -192,7 +196,7 @@ def disagreements(tasks: list[dict]) -> list[dict]:
         labels = defaultdict(list)
         settled = False
         for annotation in task.get("annotations") or []:
-            choices = [c for r in annotation.get("result") or [] for c in (r.get("value") or {}).get("choices", [])]
+            choices = _choices(annotation)
             if annotation.get("ground_truth"):
                 settled = True
             elif choices:
