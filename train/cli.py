@@ -97,6 +97,9 @@ def evaluate(
     seeds: Annotated[int, typer.Option(metavar="N", min=1, help="Seeds per configuration.")] =
         len(EVAL_DEFAULTS.seeds),
     split: Annotated[Optional[list[Split]], typer.Option(help="Splits to run (repeatable); default: all.")] = None,
+    folds: Annotated[int, typer.Option(metavar="N", min=2, help="Groups of real reports the loro split leaves "
+                                       "out in turn (one training each per configuration and seed).")] =
+        EVAL_DEFAULTS.folds,
     adapted: Annotated[Optional[str], typer.Option(metavar="DIR", help="An adapted base model (reportag adapt): "
                                                    "adds the first configuration on it.")] = None,
     card: Annotated[Optional[Path], typer.Option(metavar="DIR", help="Model folder whose card gets the tables.")] =
@@ -115,7 +118,7 @@ def evaluate(
     if unknown:
         fail(f"--config {unknown[0]!r}: unknown configuration (expected one of {', '.join(CONFIGS)})")
     plan = replace(EVAL_DEFAULTS, configs=configs, seeds=tuple(range(1, seeds + 1)), dev_dir=dev, out_dir=out,
-                   splits=tuple(s.value for s in split) if split else EVAL_DEFAULTS.splits, adapted=adapted,
+                   splits=tuple(s.value for s in split) if split else EVAL_DEFAULTS.splits, adapted=adapted, folds=folds,
                    train=trained)
     guarded(evaluate_and_report, labels, plan, card)
 

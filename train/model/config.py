@@ -63,8 +63,7 @@ CONFIGS = {
     "pair": {"design": "pair", "frame": True},
     "pair, no frame": {"design": "pair", "frame": False},
 }
-SPLITS = ("loro", "real", "cross-kind", "dev")
-REAL_TEST_EVERY = 4  # the real split holds out every 4th real report (by name) that is not a calibration report
+SPLITS = ("loro", "cross-kind", "dev")
 DESIGNS = ("window", "pair")
 STRATEGIES = ("entropy", "margin", "random")  # uncertainty for `ls push --select`
 
@@ -76,6 +75,7 @@ class EvalPlan:
     configs: tuple[str, ...] = ("window", "window, written only", "window, no frame", "pair")
     seeds: tuple[int, ...] = (1, 2, 3)
     splits: tuple[str, ...] = SPLITS
+    folds: int = 2  # groups of real reports left out in turn by the loro split (each fold is one training)
     adapted: str | None = None  # an adapted base model: adds "<first config> + adapted"
     onnx: bool = True  # also score the int8 ONNX export of the first configuration (first seed)
     dev_dir: Path = DEV_DIR
