@@ -207,6 +207,33 @@ def test_eval_tables_show_mean_and_spread():
     assert "### dev (4 units)" in table and f"{summary['macro_f1']:.3f} ± {summary['macro_f1_sd']:.3f}" in table
 
 
+def test_loro_folds_leave_out_every_real_report_once_and_hold_both_kinds():
+    from train.data import load_training_rows
+    from train.evaluation.evaluate import loro_splits
+    from train.model.fit import validation_reports
+
+    rows = load_training_rows(["labels", "labels/written"])
+    splits = loro_splits(rows, {}, folds=2)
+    held = [{d[0]["report"] for docs in s.tests.values() for d in docs} for s in splits]
+    real = {r["report"] for r in rows if r["source"] in ("seed", "real")} - validation_reports(rows)
+    assert not held[0] & held[1] and held[0] | held[1] == real
+    for split, out in zip(splits, held):
+        assert not out & {r["report"] for r in split.train_rows}
+        assert {r["source"] for r in split.train_rows} == {"seed", "real", "written"}
+        assert split.tests["LORO: held-out work reports"] and split.tests["LORO: held-out rule-of-law reports"]
+    assert not validation_reports(rows) & (held[0] | held[1])
+
+
+def test_confident_units_are_counted_per_run():
+    from train.evaluation.evaluate import _record, summarise_runs
+
+    runs = {}
+    _record(runs, "t", "m", (["plan", "plan", "other"], ["plan", "other", "other"], [0.99, 0.96, 0.5]))
+    _record(runs, "t", "m", (["plan", "plan", "other"], ["plan", "plan", "other"], [0.99, 0.97, 0.96]))
+    summary = summarise_runs(runs["t"]["m"])
+    assert summary["confident"] == {"n": 2.5, "accuracy": pytest.approx(4 / 5)}
+
+
 def test_calibration_temperature_and_ece():
     import numpy as np
 
