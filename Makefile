@@ -32,7 +32,7 @@ train: base-model
 $(MODEL)/config.json:
 	$(MAKE) train
 
-## eval: every configuration on the LORO, cross-kind and dev splits, 3 seeds each, baselines beside (hours on 2 CPU cores)
+## eval: the default configuration on LORO over the real reports (its fold models also score dev) and cross-kind, 3 seeds, baselines beside (about 2 hours on 2 CPU cores; EVAL_ARGS adds --config/--split)
 eval: base-model
 	$(BIN)/reportag eval --dev $(DEV) --card $(MODEL) $(EVAL_ARGS)
 

@@ -96,7 +96,9 @@ def evaluate(
                                                         f"{', '.join(EVAL_DEFAULTS.configs)}.")] = None,
     seeds: Annotated[int, typer.Option(metavar="N", min=1, help="Seeds per configuration.")] =
         len(EVAL_DEFAULTS.seeds),
-    split: Annotated[Optional[list[Split]], typer.Option(help="Splits to run (repeatable); default: all.")] = None,
+    split: Annotated[Optional[list[Split]], typer.Option(help="Splits to run (repeatable); default: loro, "
+                                                          "cross-kind (dev: a training on every label, scored on "
+                                                          "the dev sets).")] = None,
     folds: Annotated[int, typer.Option(metavar="N", min=2, help="Groups of real reports the loro split leaves "
                                        "out in turn (one training each per configuration and seed).")] =
         EVAL_DEFAULTS.folds,
