@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from infer.track.quantity import ABOUT, AT_MOST, Quantity, lower_is_better, quantities
 
@@ -47,12 +47,15 @@ class Verdict:
 # Bigrams that every indicator shares ("增加值增长", "比例", "全省"): they say nothing of which indicator it is.
 GENERIC = frozenset({"增长", "增加", "加值", "值增", "比例", "占比", "比重", "新增", "达到", "提高", "提升", "全省", "全市",
                      "全区", "产业", "总额", "规模", "年度", "完成", "实现", "建设", "累计", "分别", "以上", "左右",
-                     "业增"})  # 业增 straddles 产业|增加值: "文旅产业增加值" is not "高新技术产业增加值"
-MIN_INDICATOR_OVERLAP = 0.3
+                     "业增", "企业", "实施", "推进", "开展", "打造", "推动"})  # 业增 straddles 产业|增加值: "文旅产业增加值" is not "高新技术产业增加值"; 企业:
+# "服务业领军企业" is not "制造业单项冠军企业"
+MIN_INDICATOR_OVERLAP = 0.34  # more than a third: "低效建设用地减量" shares 低效, 用地 (2 of 6) with "盘活低效产业用地"
 HEAD_OVERLAP = 0.5  # the score of a figure that names the target's head noun, whatever else it shares
 # Heads that name no particular thing: "各类阅读活动3万场" is not reported by "大型活动2295场".
 GENERIC_HEADS = frozenset({"活动", "项目", "工程", "企业", "主体", "机构", "设施", "平台", "服务", "场景", "任务", "行动",
                            "工作", "体系", "机制", "政策", "措施", "单位", "资金", "投资"})
+_VERB = re.compile(r"打造|建设|新建|建成|培育|创建|实施|完成|推进|开展|改造|开工|发布|提供|更新|认定|引进|招引|新增|增加|"
+                   r"提高|提升|达到|突破|超过|举办|组织|支持|推动|加快|建立|设立")
 _DONE = re.compile(r"超额完成|提前完成|全面完成|圆满完成|如期完成|全部完成|顺利完成")
 
 
@@ -87,6 +90,8 @@ def _head(indicator: str) -> str:
     (活动, 项目…: GENERIC_HEADS) or not words at all."""
     text = "".join(ch for ch in indicator if ch.isalnum())
     head = text[-2:]
+    if _VERB.fullmatch(head):  # "打造5个…片区": the indicator is a verb, it names nothing counted
+        return ""
     return head if len(head) == 2 and head not in GENERIC | GENERIC_HEADS and not head.isascii() else ""
 
 
@@ -133,10 +138,14 @@ def reported(target: Quantity, figures: Sequence[Quantity]) -> Quantity | None:
     """The figure of the evidence that reports on `target`: same unit, most indicator words shared.
 
     A change is never compared with a level: a growth rate does not report on a share to reach.
+    A running total or a five-year figure (`total`) reports only on a level to reach (a rate, a
+    share, a total: `level`), never on the year's flow (营造林130万亩) or the year's growth.
     """
     best, best_score = None, MIN_INDICATOR_OVERLAP - 1e-9
     for figure in figures:
-        if figure.unit != target.unit or (figure.total and target.increment()) or growth(figure) != growth(target):
+        if figure.unit != target.unit or growth(figure) != growth(target):
+            continue
+        if figure.total and (target.increment() or not target.level or growth(target)):
             continue
         score = overlap(target, figure)
         if score > best_score:
@@ -144,11 +153,18 @@ def reported(target: Quantity, figures: Sequence[Quantity]) -> Quantity | None:
     return best
 
 
-def judge(promise: str, evidence: Sequence[str], best_similarity: float, threshold: float) -> Verdict:
-    """The verdict for one promise given its evidence texts (best first) and the best evidence's strength."""
+def judge(promise: str, evidence: Sequence[str], best_similarity: float, threshold: float,
+          five_year: Sequence[bool] = ()) -> Verdict:
+    """The verdict for one promise given its evidence texts (best first) and the best evidence's strength.
+
+    `five_year`: per evidence text, whether it stands in the five-year review (infer.track.review);
+    its figures are then five-year figures (`total`), not the year's. Missing entries count as the year's.
+    """
     targets = quantities(promise, plan=True)
     target_text = "; ".join(t.shown() for t in targets)
-    figures = [q for text in evidence for q in quantities(text, plan=False)]
+    figures = [replace(q, total=True) if five else q
+               for text, five in zip(evidence, [*five_year, *[False] * len(evidence)])
+               for q in quantities(text, plan=False)]
     results = []
     for target in targets:
         actual = reported(target, figures)
