@@ -44,7 +44,7 @@ _TOTAL = re.compile(r"累计|增至|增加到|总数|总量|总计|年均|五年
 # Words of a level or stock (a rate, a share, a total, "reach X"): a running total or a five-year review's
 # figure can report on such a target (高新技术企业总量超过1.4万家 ← 国家高新技术企业1.28万家), never on a year's flow.
 _LEVEL = re.compile(r"率|比重|占比|比例|总量|总数|总额|总里程|通车里程|总规模|保有量|覆盖|达到|(?<!下)达(?!标)|突破|超过|"
-                    r"增至|增加到|提高到|提升到|提高至|提升至|稳定在|保持在")
+                    r"增至|增加到|提高到|提升到|提高至|提升至|稳定在|保持在|超$")
 _INCREMENT = re.compile(r"新增|新建|新改建|新开|新培育|新认定|建成|建设|改造|实施|完成|开工|培育|打造|创建|发布|提供|更新")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９％．", "0123456789%.")
 _BARE_SCALE = re.compile(r"(突破|超过|超|达到|达|迈上|跨上)([千万亿])")

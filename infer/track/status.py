@@ -11,14 +11,18 @@ The rule that decided is returned with the status, in words a reviewer can check
   (左右/约) is met within ±0.2 percentage points (± 5 % of the value for other units), exceeded
   above and missed below; "at least" (以上/不少于/力争, or a plain figure) is met at it,
   exceeded above (or when the review says 超过/超 the same figure) and missed below; a
-  running total (累计, 增至, a five-year figure) is not compared with a plan to add something;
+  running total (累计, 增至) or any figure of the five-year review (infer.track.review) reports
+  only on a level to reach (城镇化率, 总量, 总里程…), never on the year's flow (营造林130万亩) or growth;
   a promise with several targets is missed if any is missed, exceeded if all compared are
   exceeded, else met; a growth rate (…增长6.5%) is never compared with a share or level to reach
   (…占比30%), nor the reverse; a figure reports on a target when their indicators share enough
-  distinctive words or the figure names the target's head noun (…的绿道1000公里 ← 新增绿道1000公里);
+  distinctive words (more than a third; verbs such as 实施/打造 are no indicator words) or the figure
+  names the target's head noun (…的绿道1000公里 ← 新增绿道1000公里);
 - unclear: evidence was found but holds no figure for any of the promise's targets (unless it
-  says the task was done: 全面完成/如期完成/圆满完成… → met, 超额完成 → exceeded);
-- met: evidence was found and the promise has no figure to compare.
+  says, in the year's review, that the task was done: 全面完成/如期完成/圆满完成… → met, 超额完成 → exceeded);
+- met: evidence was found and the promise has no figure to compare, unless the best unit is of the
+  five-year review and says nothing was completed (完成, 建成, 实现, 开通, 举办…): then unclear, the
+  five years spoken of, not the year's task.
 """
 
 from __future__ import annotations
@@ -56,6 +60,9 @@ GENERIC_HEADS = frozenset({"活动", "项目", "工程", "企业", "主体", "�
                            "工作", "体系", "机制", "政策", "措施", "单位", "资金", "投资"})
 _VERB = re.compile(r"打造|建设|新建|建成|培育|创建|实施|完成|推进|开展|改造|开工|发布|提供|更新|认定|引进|招引|新增|增加|"
                    r"提高|提升|达到|突破|超过|举办|组织|支持|推动|加快|建立|设立")
+# Words that say something was done (a plain undertaking reported as done, not just spoken of).
+_COMPLETED = re.compile(r"完成|建成|实现|达到|超额|顺利|如期|全面|投用|投运|运行|开通|通车|举办|揭牌|出台|启动|开工|落地|通过|"
+                        r"获批|获得|取得|成立|上线|开业|创建|清零|贯通|落成|开放")
 _DONE = re.compile(r"超额完成|提前完成|全面完成|圆满完成|如期完成|全部完成|顺利完成")
 
 
@@ -162,9 +169,9 @@ def judge(promise: str, evidence: Sequence[str], best_similarity: float, thresho
     """
     targets = quantities(promise, plan=True)
     target_text = "; ".join(t.shown() for t in targets)
-    figures = [replace(q, total=True) if five else q
-               for text, five in zip(evidence, [*five_year, *[False] * len(evidence)])
-               for q in quantities(text, plan=False)]
+    five = [*five_year, *[False] * len(evidence)]
+    figures = [replace(q, total=True) if in_five else q
+               for text, in_five in zip(evidence, five) for q in quantities(text, plan=False)]
     results = []
     for target in targets:
         actual = reported(target, figures)
@@ -176,10 +183,14 @@ def judge(promise: str, evidence: Sequence[str], best_similarity: float, thresho
         return Verdict(NO_EVIDENCE, f"no review unit reports on it: best evidence strength {best_similarity:.2f} < "
                        f"{threshold:.2f}, and none gives a figure for its targets", target_text)
     if not targets:
+        if five[0] and not _COMPLETED.search(evidence[0]):  # "脱贫攻坚成果巩固拓展" over five years: not the year's task
+            return Verdict(UNCLEAR, f"evidence strength {best_similarity:.2f} ≥ {threshold:.2f}, but the best unit is "
+                           f"of the five-year review and says nothing was completed", target_text, actual_text)
         return Verdict(MET, f"evidence strength {best_similarity:.2f} ≥ {threshold:.2f}; no figure to compare",
                        target_text, actual_text)
     if not results:
-        done = next((m.group() for text in evidence if (m := _DONE.search(text))), None)
+        done = next((m.group() for text, in_five in zip(evidence, five) if not in_five and (m := _DONE.search(text))),
+                    None)  # "超额完成新一轮百万亩造林绿化工程" in the five-year review is the five years' task, not the year's
         if done:  # "全面完成单村水站改造提升": the review says the whole task was done, without a figure
             return Verdict(EXCEEDED if done == "超额完成" else MET, f"no figure for the targets, but the evidence "
                            f"says {done}", target_text, actual_text)
