@@ -62,7 +62,7 @@ def test_a_five_year_figure_is_not_the_years_flow():
     year = judge(FORESTS, [GREENWAYS], best_similarity=0.9, threshold=0.3, five_year=[False])
     assert year.status == EXCEEDED and "137公里 above 130公里" in year.rule and "2136" not in year.actual
     five = judge(FORESTS, [GREENWAYS], best_similarity=0.9, threshold=0.3, five_year=[True])
-    assert five.status == UNCLEAR and "no figure" in five.rule
+    assert five.status == UNCLEAR and "no figure" in five.rule and "not the year's" in five.rule
 
 
 def test_a_level_to_reach_is_compared_with_a_five_year_figure_a_flow_is_not():

@@ -51,8 +51,8 @@ class Verdict:
 # Bigrams that every indicator shares ("增加值增长", "比例", "全省"): they say nothing of which indicator it is.
 GENERIC = frozenset({"增长", "增加", "加值", "值增", "比例", "占比", "比重", "新增", "达到", "提高", "提升", "全省", "全市",
                      "全区", "产业", "总额", "规模", "年度", "完成", "实现", "建设", "累计", "分别", "以上", "左右",
-                     "业增", "企业", "实施", "推进", "开展", "打造", "推动"})  # 业增 straddles 产业|增加值: "文旅产业增加值" is not "高新技术产业增加值"; 企业:
-# "服务业领军企业" is not "制造业单项冠军企业"
+                     "业增", "企业", "实施", "推进", "开展", "打造", "推动"})
+# 业增 straddles 产业|增加值: "文旅产业增加值" is not "高新技术产业增加值"; nor is "服务业领军企业" "制造业单项冠军企业".
 MIN_INDICATOR_OVERLAP = 0.34  # more than a third: "低效建设用地减量" shares 低效, 用地 (2 of 6) with "盘活低效产业用地"
 HEAD_OVERLAP = 0.5  # the score of a figure that names the target's head noun, whatever else it shares
 # Heads that name no particular thing: "各类阅读活动3万场" is not reported by "大型活动2295场".
@@ -194,8 +194,10 @@ def judge(promise: str, evidence: Sequence[str], best_similarity: float, thresho
         if done:  # "全面完成单村水站改造提升": the review says the whole task was done, without a figure
             return Verdict(EXCEEDED if done == "超额完成" else MET, f"no figure for the targets, but the evidence "
                            f"says {done}", target_text, actual_text)
-        return Verdict(UNCLEAR, "evidence found, but it gives no figure for "
-                       + "; ".join(t.shown() for t in targets), target_text, actual_text)
+        why = "evidence found, but it gives no figure for " + "; ".join(t.shown() for t in targets)
+        if any(in_five and quantities(text, plan=False) for text, in_five in zip(evidence, five)):
+            why += " (the five-year review's figures are not the year's)"
+        return Verdict(UNCLEAR, why, target_text, actual_text)
     statuses = [status for _, _, status, _ in results]
     status = MISSED if MISSED in statuses else EXCEEDED if all(s == EXCEEDED for s in statuses) else MET
     why = "; ".join(f"{t.indicator or t.after}: {w} → {s}" for t, _, s, w in results)
