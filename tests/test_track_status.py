@@ -117,3 +117,11 @@ def test_a_figure_of_another_indicator_reports_nothing(promise, evidence):
     verdict = judge(promise, [evidence], 0.9, 0.3)
     assert verdict.status != EXCEEDED and "200家" not in verdict.actual
     assert verdict.status in (UNCLEAR, MET) and not verdict.actual.endswith(("45家", "14个", "30.4平方公里"))
+
+
+def test_zero_written_as_a_word_is_no_target():
+    # anhui's 2025 plan: 零部件 is parts, not "0 部"; a promise without a figure is judged on its words
+    promise = ("全面提升皖北产业发展水平，深化沪苏浙城市结对合作帮扶皖北城市，深入推进皖北承接产业转移集聚区建设，"
+               "聚焦新能源汽车及零部件、新能源、新材料、绿色食品等产业集群，加强省级赋能，导入更多优质资源和项目布局皖北。")
+    assert quantities(promise, plan=True) == []
+    assert [q.value for q in quantities("零就业家庭实现动态清零，新增就业10万人", plan=False)] == [1e5]

@@ -146,7 +146,7 @@ def quantities(text: str, plan: bool = True) -> list[Quantity]:
                                                                                 "片", "件", "本", "支", "名", "家", "场"):
                 continue  # 一个, 一批, 一项 …: an article, not a count
             value = number(raw)
-            if value is None:
+            if value is None or (value == 0 and not raw[0].isdigit()):  # 零部件, 〇件: a word, not a figure of nothing
                 continue
             if unit in ("个百分点", "百分点"):
                 unit = "个百分点"
