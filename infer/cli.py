@@ -260,9 +260,9 @@ def track(
                                                    "(default: the model's encoder/).")] = None,
     method: Annotated[TrackMethod, typer.Option("--method", help="How evidence is ranked.")] = TrackMethod.combined,
     threshold: Annotated[Optional[float], typer.Option("--threshold", metavar="S", min=0.0, max=1.0,
-                                                       help="Evidence strength (0.5 × cosine + 0.5 × words "
+                                                       help="Evidence strength (0.25 × cosine + 0.75 × words "
                                                        "shared) below which a promise has no evidence "
-                                                       "(default 0.47).")] = None,
+                                                       "(default 0.32).")] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", metavar="N", min=1, help="ONNX Runtime "
                                                    "threads.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,

@@ -19,8 +19,8 @@ from collections import Counter
 from collections.abc import Sequence
 
 METHODS = ("embedding", "bm25", "combined")
-WEIGHT = 0.8  # weight of the cosine in the combined score (train.evaluation.track_eval: best recall@3 on the tuning pairs)
-STRENGTH_WEIGHT = 0.5  # weight of the cosine in the evidence strength (the rest: words shared)
+WEIGHT = 0.4  # weight of the cosine in the combined score (train.evaluation.track_eval: best recall@3 on the tuning pairs)
+STRENGTH_WEIGHT = 0.25  # weight of the cosine in the evidence strength (the rest: words shared; track_eval chose it)
 K1, B = 1.2, 0.75
 _NOT_WORD = re.compile(r"[\W\d_]+")
 

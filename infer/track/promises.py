@@ -19,14 +19,16 @@ from infer.errors import InputError
 from infer.frame import NEXT_YEAR, PREAMBLE, SHORTFALLS, TARGETS, YEAR_WORK
 from infer.track.pairs import Pair, Report, body_of, pair_reports
 from infer.segment import HEADING_SEPARATOR, SENTENCE, split_chain
+from infer.track.review import FIVE_YEARS, review_periods
 from infer.track.status import judge
 
 EVIDENCE_LABELS = ("measure", "achievement")
 REVIEW_EXCLUDED_PARTS = (NEXT_YEAR, SHORTFALLS)  # a work report's targets part holds its five-year review
 PLAN_PARTS = (TARGETS, NEXT_YEAR)  # where plans are sought in reports without tags
 PROMISE_EXCLUDED_PARTS = (PREAMBLE, YEAR_WORK, SHORTFALLS)
-THRESHOLD = 0.47  # evidence strength (infer.track.match.strength) below which there is no evidence (train.evaluation.track_eval)
+THRESHOLD = 0.32  # evidence strength (infer.track.match.strength) below which there is no evidence (train.evaluation.track_eval)
 TOP_K = 3
+FIVE_YEAR_REVIEW = "five-year review"  # the part shown for evidence of the five-year review
 _AHEAD = re.compile(r"十五五|第十五个五年|今后五年|未来五年|下一步|下一阶段")
 _BEHIND = re.compile(r"回顾|成就|成绩|十四五|过去")
 _TITLE = re.compile(r"^[^，,；;：:\d]{2,16}[。！]?$")  # a short plan title: "扩大高水平对外开放。"
@@ -76,9 +78,13 @@ def promises_of(report: Report, by_label: bool = True) -> list[dict]:
 
 
 def evidence_of(report: Report, by_label: bool = True) -> list[dict]:
-    """Every measure and achievement unit of a report outside its plan and shortfall parts, in order."""
+    """Every measure and achievement unit of a report outside its plan and shortfall parts, in order.
+
+    Each is the report's row with `review` added: YEAR or FIVE_YEARS (infer.track.review), the
+    review it stands in.
+    """
     found = []
-    for row in report.rows:
+    for row, period in zip(report.rows, review_periods(report.rows)):
         if row.get("kind") not in (SENTENCE, None) or row.get("part") in REVIEW_EXCLUDED_PARTS:
             continue
         if by_label and row.get("label") not in EVIDENCE_LABELS:
@@ -90,8 +96,14 @@ def evidence_of(report: Report, by_label: bool = True) -> list[dict]:
         top = (split_chain(row.get("heading")) or [""])[0]
         if _AHEAD.search(top) and not _BEHIND.search(top) and row.get("label") != "achievement":
             continue  # "二、“十五五”时期主要目标任务": what a part on the years ahead says it does is a plan
-        found.append(row)
+        found.append({**row, "review": period})
     return found
+
+
+def part_shown(unit: dict) -> str:
+    """The part an evidence unit is shown in: "five-year review" for a unit of the five-year review
+    (whether the frame gives it a part of its own or not), else its part in the frame."""
+    return FIVE_YEAR_REVIEW if unit.get("review") == FIVE_YEARS else unit.get("part") or ""
 
 
 class Vectors:
@@ -128,10 +140,11 @@ def track_pair(pair: Pair, vectors: Vectors | None, method: str = "combined", th
                   method if p_vectors is not None or method == "bm25" else "bm25", k)
     rows = []
     for promise, top in zip(promises, ranked):
-        shown = [{"text": evidence[i]["text"], "similarity": round(cos, 3), "part": evidence[i].get("part") or "",
+        shown = [{"text": evidence[i]["text"], "similarity": round(cos, 3), "part": part_shown(evidence[i]),
                   "report": pair.review.name, "index": evidence[i]["index"]} for i, cos, _, _ in top]
         best = max((strength(cos, shared, strength_weight) for _, cos, _, shared in top), default=0.0)
-        verdict = judge(promise["text"], [e["text"] for e in shown], best, threshold)
+        verdict = judge(promise["text"], [e["text"] for e in shown], best, threshold,
+                        [evidence[i]["review"] == FIVE_YEARS for i, _, _, _ in top])
         rows.append({"body": body_of(pair.promise) or body_of(pair.review), "year": pair.year,
                      "promise_report": pair.promise.name, "review_report": pair.review.name,
                      "index": promise["index"], "heading": promise["context"], "promise": promise["text"],

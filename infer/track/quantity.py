@@ -41,6 +41,10 @@ LOWER_IS_BETTER = re.compile(r"失业率|能耗|涨幅|价格|浓度|排放|死�
 _LEAD_VERBS = re.compile(r"^(?:其中|全年|今年|全省|全市|全区|力争|确保|争取|实现|完成|达到|新增|累计|年均|"
                          r"全面|推动|持续|进一步|再|共|总计|总数|总量)+")
 _TOTAL = re.compile(r"累计|增至|增加到|总数|总量|总计|年均|五年|十四五|总规模|达到.{0,6}$")
+# Words of a level or stock (a rate, a share, a total, "reach X"): a running total or a five-year review's
+# figure can report on such a target (高新技术企业总量超过1.4万家 ← 国家高新技术企业1.28万家), never on a year's flow.
+_LEVEL = re.compile(r"率|比重|占比|比例|总量|总数|总额|总里程|通车里程|总规模|保有量|覆盖|达到|(?<!下)达(?!标)|突破|超过|"
+                    r"增至|增加到|提高到|提升到|提高至|提升至|稳定在|保持在|超$")
 _INCREMENT = re.compile(r"新增|新建|新改建|新开|新培育|新认定|建成|建设|改造|实施|完成|开工|培育|打造|创建|发布|提供|更新")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９％．", "0123456789%.")
 _BARE_SCALE = re.compile(r"(突破|超过|超|达到|达|迈上|跨上)([千万亿])")
@@ -59,6 +63,7 @@ class Quantity:
     approximate: bool = False  # the evidence said 约/近/超/余: the value is not exact
     after: str = ""  # the words right after the figure, e.g. "市级疏堵工程" in "30项市级疏堵工程"
     total: bool = False  # a running total ("增至18.8万个", "累计") or a five-year figure, not one year's
+    level: bool = False  # a level or stock to reach (城镇化率超过60%, 总里程突破1万公里), not a year's flow
 
     def increment(self) -> bool:
         """A plan to add something this year ("新建5G基站2.3万个"): a running total does not report on it."""
@@ -141,7 +146,7 @@ def quantities(text: str, plan: bool = True) -> list[Quantity]:
                                                                                 "片", "件", "本", "支", "名", "家", "场"):
                 continue  # 一个, 一批, 一项 …: an article, not a count
             value = number(raw)
-            if value is None:
+            if value is None or (value == 0 and not raw[0].isdigit()):  # 零部件, 〇件: a word, not a figure of nothing
                 continue
             if unit in ("个百分点", "百分点"):
                 unit = "个百分点"
@@ -177,7 +182,7 @@ def quantities(text: str, plan: bool = True) -> list[Quantity]:
             previous_end = match.end()
             found.append(Quantity(indicator, value * _scale(match.group("scale")), unit, comparator,
                                   written + (tail.group() if tail else ""), approximate, following,
-                                  bool(_TOTAL.search(clause[:match.start()]))))
+                                  bool(_TOTAL.search(clause[:match.start()])), bool(_LEVEL.search(indicator + before))))
     return found
 
 

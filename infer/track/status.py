@@ -11,21 +11,25 @@ The rule that decided is returned with the status, in words a reviewer can check
   (左右/约) is met within ±0.2 percentage points (± 5 % of the value for other units), exceeded
   above and missed below; "at least" (以上/不少于/力争, or a plain figure) is met at it,
   exceeded above (or when the review says 超过/超 the same figure) and missed below; a
-  running total (累计, 增至, a five-year figure) is not compared with a plan to add something;
+  running total (累计, 增至) or any figure of the five-year review (infer.track.review) reports
+  only on a level to reach (城镇化率, 总量, 总里程…), never on the year's flow (营造林130万亩) or growth;
   a promise with several targets is missed if any is missed, exceeded if all compared are
   exceeded, else met; a growth rate (…增长6.5%) is never compared with a share or level to reach
   (…占比30%), nor the reverse; a figure reports on a target when their indicators share enough
-  distinctive words or the figure names the target's head noun (…的绿道1000公里 ← 新增绿道1000公里);
+  distinctive words (more than a third; verbs such as 实施/打造 are no indicator words) or the figure
+  names the target's head noun (…的绿道1000公里 ← 新增绿道1000公里);
 - unclear: evidence was found but holds no figure for any of the promise's targets (unless it
-  says the task was done: 全面完成/如期完成/圆满完成… → met, 超额完成 → exceeded);
-- met: evidence was found and the promise has no figure to compare.
+  says, in the year's review, that the task was done: 全面完成/如期完成/圆满完成… → met, 超额完成 → exceeded);
+- met: evidence was found and the promise has no figure to compare, unless the best unit is of the
+  five-year review and says nothing was completed (完成, 建成, 实现, 开通, 举办…): then unclear, the
+  five years spoken of, not the year's task.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from infer.track.quantity import ABOUT, AT_MOST, Quantity, lower_is_better, quantities
 
@@ -47,12 +51,18 @@ class Verdict:
 # Bigrams that every indicator shares ("增加值增长", "比例", "全省"): they say nothing of which indicator it is.
 GENERIC = frozenset({"增长", "增加", "加值", "值增", "比例", "占比", "比重", "新增", "达到", "提高", "提升", "全省", "全市",
                      "全区", "产业", "总额", "规模", "年度", "完成", "实现", "建设", "累计", "分别", "以上", "左右",
-                     "业增"})  # 业增 straddles 产业|增加值: "文旅产业增加值" is not "高新技术产业增加值"
-MIN_INDICATOR_OVERLAP = 0.3
+                     "业增", "企业", "实施", "推进", "开展", "打造", "推动"})
+# 业增 straddles 产业|增加值: "文旅产业增加值" is not "高新技术产业增加值"; nor is "服务业领军企业" "制造业单项冠军企业".
+MIN_INDICATOR_OVERLAP = 0.34  # more than a third: "低效建设用地减量" shares 低效, 用地 (2 of 6) with "盘活低效产业用地"
 HEAD_OVERLAP = 0.5  # the score of a figure that names the target's head noun, whatever else it shares
 # Heads that name no particular thing: "各类阅读活动3万场" is not reported by "大型活动2295场".
 GENERIC_HEADS = frozenset({"活动", "项目", "工程", "企业", "主体", "机构", "设施", "平台", "服务", "场景", "任务", "行动",
                            "工作", "体系", "机制", "政策", "措施", "单位", "资金", "投资"})
+_VERB = re.compile(r"打造|建设|新建|建成|培育|创建|实施|完成|推进|开展|改造|开工|发布|提供|更新|认定|引进|招引|新增|增加|"
+                   r"提高|提升|达到|突破|超过|举办|组织|支持|推动|加快|建立|设立")
+# Words that say something was done (a plain undertaking reported as done, not just spoken of).
+_COMPLETED = re.compile(r"完成|建成|实现|达到|超额|顺利|如期|全面|投用|投运|运行|开通|通车|举办|揭牌|出台|启动|开工|落地|通过|"
+                        r"获批|获得|取得|成立|上线|开业|创建|清零|贯通|落成|开放")
 _DONE = re.compile(r"超额完成|提前完成|全面完成|圆满完成|如期完成|全部完成|顺利完成")
 
 
@@ -87,6 +97,8 @@ def _head(indicator: str) -> str:
     (活动, 项目…: GENERIC_HEADS) or not words at all."""
     text = "".join(ch for ch in indicator if ch.isalnum())
     head = text[-2:]
+    if _VERB.fullmatch(head):  # "打造5个…片区": the indicator is a verb, it names nothing counted
+        return ""
     return head if len(head) == 2 and head not in GENERIC | GENERIC_HEADS and not head.isascii() else ""
 
 
@@ -133,10 +145,14 @@ def reported(target: Quantity, figures: Sequence[Quantity]) -> Quantity | None:
     """The figure of the evidence that reports on `target`: same unit, most indicator words shared.
 
     A change is never compared with a level: a growth rate does not report on a share to reach.
+    A running total or a five-year figure (`total`) reports only on a level to reach (a rate, a
+    share, a total: `level`), never on the year's flow (营造林130万亩) or the year's growth.
     """
     best, best_score = None, MIN_INDICATOR_OVERLAP - 1e-9
     for figure in figures:
-        if figure.unit != target.unit or (figure.total and target.increment()) or growth(figure) != growth(target):
+        if figure.unit != target.unit or growth(figure) != growth(target):
+            continue
+        if figure.total and (target.increment() or not target.level or growth(target)):
             continue
         score = overlap(target, figure)
         if score > best_score:
@@ -144,11 +160,18 @@ def reported(target: Quantity, figures: Sequence[Quantity]) -> Quantity | None:
     return best
 
 
-def judge(promise: str, evidence: Sequence[str], best_similarity: float, threshold: float) -> Verdict:
-    """The verdict for one promise given its evidence texts (best first) and the best evidence's strength."""
+def judge(promise: str, evidence: Sequence[str], best_similarity: float, threshold: float,
+          five_year: Sequence[bool] = ()) -> Verdict:
+    """The verdict for one promise given its evidence texts (best first) and the best evidence's strength.
+
+    `five_year`: per evidence text, whether it stands in the five-year review (infer.track.review);
+    its figures are then five-year figures (`total`), not the year's. Missing entries count as the year's.
+    """
     targets = quantities(promise, plan=True)
     target_text = "; ".join(t.shown() for t in targets)
-    figures = [q for text in evidence for q in quantities(text, plan=False)]
+    five = [*five_year, *[False] * len(evidence)]
+    figures = [replace(q, total=True) if in_five else q
+               for text, in_five in zip(evidence, five) for q in quantities(text, plan=False)]
     results = []
     for target in targets:
         actual = reported(target, figures)
@@ -160,15 +183,21 @@ def judge(promise: str, evidence: Sequence[str], best_similarity: float, thresho
         return Verdict(NO_EVIDENCE, f"no review unit reports on it: best evidence strength {best_similarity:.2f} < "
                        f"{threshold:.2f}, and none gives a figure for its targets", target_text)
     if not targets:
+        if five[0] and not _COMPLETED.search(evidence[0]):  # "脱贫攻坚成果巩固拓展" over five years: not the year's task
+            return Verdict(UNCLEAR, f"evidence strength {best_similarity:.2f} ≥ {threshold:.2f}, but the best unit is "
+                           f"of the five-year review and says nothing was completed", target_text, actual_text)
         return Verdict(MET, f"evidence strength {best_similarity:.2f} ≥ {threshold:.2f}; no figure to compare",
                        target_text, actual_text)
     if not results:
-        done = next((m.group() for text in evidence if (m := _DONE.search(text))), None)
+        done = next((m.group() for text, in_five in zip(evidence, five) if not in_five and (m := _DONE.search(text))),
+                    None)  # "超额完成新一轮百万亩造林绿化工程" in the five-year review is the five years' task, not the year's
         if done:  # "全面完成单村水站改造提升": the review says the whole task was done, without a figure
             return Verdict(EXCEEDED if done == "超额完成" else MET, f"no figure for the targets, but the evidence "
                            f"says {done}", target_text, actual_text)
-        return Verdict(UNCLEAR, "evidence found, but it gives no figure for "
-                       + "; ".join(t.shown() for t in targets), target_text, actual_text)
+        why = "evidence found, but it gives no figure for " + "; ".join(t.shown() for t in targets)
+        if any(in_five and quantities(text, plan=False) for text, in_five in zip(evidence, five)):
+            why += " (the five-year review's figures are not the year's)"
+        return Verdict(UNCLEAR, why, target_text, actual_text)
     statuses = [status for _, _, status, _ in results]
     status = MISSED if MISSED in statuses else EXCEEDED if all(s == EXCEEDED for s in statuses) else MET
     why = "; ".join(f"{t.indicator or t.after}: {w} → {s}" for t, _, s, w in results)

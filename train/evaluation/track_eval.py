@@ -31,6 +31,7 @@ from infer.track.pairs import Pair
 from infer.track.status import judge
 from infer.track.promises import evidence_of, promises_of
 from infer.track.inputs import load_reports
+from infer.track.review import FIVE_YEARS
 
 CORPUS = Path("../shared/corpus/provinces")
 TUNE = ("anhui", "beijing", "shanghai", "zhejiang")  # the pairs the threshold and weight are chosen on
@@ -143,8 +144,8 @@ def score_pair(items: list[dict], pair: Pair, embedder: Embedder, method: str, w
     cv = embedder.embed(texts) if method != "bm25" else None
     ranked = rank(promises, texts, pv, cv, method, k=3, weight=weight)
     selected = {p["index"] for p in promises_of(pair.promise, by_label)}
-    return [{"item": item, "top": [(candidates[i]["index"], cos, candidates[i]["text"], shared)
-                                   for i, cos, _, shared in top],
+    return [{"item": item, "top": [(candidates[i]["index"], cos, candidates[i]["text"], shared,
+                                    candidates[i]["review"] == FIVE_YEARS) for i, cos, _, shared in top],
              "candidates": {c["index"] for c in candidates}, "selected": item["index"] in selected}
             for item, top in zip(items, ranked)]
 
@@ -152,12 +153,13 @@ def score_pair(items: list[dict], pair: Pair, embedder: Embedder, method: str, w
 def measure(scored: list[dict], threshold: float, strength_weight: float) -> dict:
     """recall@3, status accuracy and their counts for promises scored by `score_pair`."""
     with_evidence = [s for s in scored if s["item"]["evidence"]]
-    found = sum(any(i in {e["index"] for e in s["item"]["evidence"]} for i, _, _, _ in s["top"]) for s in with_evidence)
+    found = sum(any(i in {e["index"] for e in s["item"]["evidence"]} for i, *_ in s["top"]) for s in with_evidence)
     reachable = sum(any(e["index"] in s["candidates"] for e in s["item"]["evidence"]) for s in with_evidence)
     right, confusion = 0, Counter()
     for s in scored:
-        best = max((strength(cos, shared, strength_weight) for _, cos, _, shared in s["top"]), default=0.0)
-        verdict = judge(s["item"]["promise"], [t for _, _, t, _ in s["top"]], best, threshold)
+        best = max((strength(cos, shared, strength_weight) for _, cos, _, shared, _ in s["top"]), default=0.0)
+        verdict = judge(s["item"]["promise"], [t for _, _, t, _, _ in s["top"]], best, threshold,
+                        [five for *_, five in s["top"]])
         right += verdict.status == s["item"]["status"]
         confusion[(s["item"]["status"], verdict.status)] += 1
     return {"promises": len(scored), "with_evidence": len(with_evidence),
