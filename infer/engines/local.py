@@ -46,17 +46,15 @@ def _tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
     inputs = expand(options.paths)
     if line := inputs.skipped_line():
         err.write(f"reportag: {line}\n")
-    stream = None if options.summary else open_stream(format, options.output, options.resume, out,
-                                                      run_settings(scorer.name, options))
-    if stream is None and options.output not in (None, "-"):
-        probe_writable(options.output)  # a forbidden or read-only place costs no tagging
+    run = _Output(format, options, out, err, run_settings(scorer.name, options))
     collected: list[dict] = []
     errors: list[InputError] = []
     # a JSONL file may hold any number of reports: then the line counts reports without a total
     countable = all(str(p) != "-" and p.suffix.lower() != ".jsonl" for p in inputs.files)
     progress = ProgressLine(len(inputs.files) if countable else None, options.quiet, err)
     try:
-        for document in _documents(inputs, errors, err, stream):
+        for document in run.documents(inputs, errors):
+            stream = run.stream
             if hasattr(stream, "is_done") and stream.is_done(document.report, document.digest):
                 progress.update(0, skipped=True)
                 continue
@@ -71,28 +69,71 @@ def _tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
                 collected.extend(rows)
             progress.update(len(tagged))
     except BaseException:
-        if stream is not None:
-            stream.abort()
+        if run.stream is not None:
+            run.stream.abort()
         raise
-    if stream is not None:
-        stream.close()
+    if errors and not run.opened:  # no input could be read: an existing output stays as it was
+        return 2
+    run.open()  # inputs that held no report (an empty folder): the empty output, as before
+    if run.stream is not None:
+        run.stream.close()
     progress.finish()
-    if stream is None or options.summary:
+    if run.stream is None or options.summary:
         write_collected(collected, format, options, scorer.name, out)
     return 2 if errors else 0
 
 
-def _documents(inputs: Inputs, errors: list[InputError], err, stream):
-    """Documents in order; each unreadable file is reported at once (and kept in a Parquet folder's errors)."""
-    seen = 0
-    for document in iter_documents([], errors, inputs):
-        while seen < len(errors):
-            _report_error(errors[seen], err, stream)
-            seen += 1
-        yield document
-    while seen < len(errors):
-        _report_error(errors[seen], err, stream)
-        seen += 1
+class _Output:
+    """Where a run writes, opened only when the first document has been read.
+
+    So a run whose inputs all fail (a mistyped path) never truncates or creates its output;
+    opening before tagging the first document still costs no tagging when the place is
+    forbidden or read-only. Unreadable files met before the opening are reported at once and
+    recorded in a Parquet folder's errors once it exists.
+    """
+
+    def __init__(self, format: str, options: TagOptions, out, err, settings: dict):
+        self.format, self.options, self.out, self.err, self.settings = format, options, out, err, settings
+        self.stream = None
+        self.opened = False
+        self.pending: list[InputError] = []
+
+    def open(self) -> None:
+        if self.opened:
+            return
+        options = self.options
+        self.stream = None if options.summary else open_stream(self.format, options.output, options.resume,
+                                                               self.out, self.settings)
+        self.opened = True
+        if self.stream is None and options.output not in (None, "-"):
+            probe_writable(options.output)  # a forbidden or read-only place costs no tagging
+        for error in self.pending:
+            self._record(error)
+        self.pending.clear()
+
+    def documents(self, inputs: Inputs, errors: list[InputError]):
+        """Documents in order, the output opened before the first; each unreadable file reported at once."""
+        seen = 0
+        for document in iter_documents([], errors, inputs):
+            seen = self._report(errors, seen)
+            self.open()
+            yield document
+        self._report(errors, seen)
+
+    def _report(self, errors: list[InputError], seen: int) -> int:
+        from infer.errors import error_line
+
+        for error in errors[seen:]:
+            self.err.write(error_line(error))
+            if self.opened:
+                self._record(error)
+            else:
+                self.pending.append(error)
+        return len(errors)
+
+    def _record(self, error: InputError) -> None:
+        if hasattr(self.stream, "error"):
+            self.stream.error(error.source, error.problem)
 
 
 def _warn(document: Document, tagged: list[dict], err) -> None:
@@ -102,11 +143,3 @@ def _warn(document: Document, tagged: list[dict], err) -> None:
 
     for note in (*document.notes, *frame_notes(tagged)):
         err.write(f"reportag: warning: {printable(str(document.report))}: {note}\n")
-
-
-def _report_error(error: InputError, err, stream) -> None:
-    from infer.errors import error_line
-
-    err.write(error_line(error))
-    if hasattr(stream, "error"):
-        stream.error(error.source, error.problem)

@@ -67,24 +67,31 @@ def tag_with_ray(options, model_dir: Path, err) -> int:
     from infer.outputs.streams import ParquetFolder
     from infer.model.scorer import model_version
     from infer.engines.resume import run_settings
+    from infer.inputs import expand, read_documents
 
     version = model_version(model_dir)  # a one-line error before Ray starts
-
-    folder = ParquetFolder(Path(options.output), options.resume, run_settings(version, options))
-    try:
-        return _tag(ray, options, model_dir, version, folder, err)
-    finally:
-        folder.close()
-
-
-def _tag(ray, options, model_dir: Path, version: str, folder, err) -> int:
-    from infer.inputs import expand
-
     inputs = expand(options.paths)
     if line := inputs.skipped_line():
         err.write(f"reportag: {line}\n")
     for error in inputs.errors:
         err.write(error_line(error))
+    if not inputs.files and not inputs.errors:
+        raise InputError(", ".join(options.paths), "no report files to tag")
+    if not any(str(p) == "-" or p.is_file() for p in inputs.files):
+        for path in inputs.files:  # none can be read: say why, and make no dataset folder
+            try:
+                read_documents(path)
+            except InputError as error:
+                err.write(error_line(error))
+        return 2
+    folder = ParquetFolder(Path(options.output), options.resume, run_settings(version, options))
+    try:
+        return _tag(ray, options, model_dir, version, folder, inputs, err)
+    finally:
+        folder.close()
+
+
+def _tag(ray, options, model_dir: Path, version: str, folder, inputs, err) -> int:
     files = [str(p) for p in inputs.files]
     if any(p == "-" for p in files):
         raise InputError("-", "--engine ray reads files, not standard input")

@@ -1,0 +1,61 @@
+"""What a newcomer broke in the tagging commands, each kept broken-proof: a failed input never touches an output,
+special files in folders, a report given twice, undecodable CSVs, JSONL rows without headings, segment's
+output type, the lock file and the messages of write faults."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, SEEDS, FakeScorer
+from infer.engines.local import TagOptions, tag
+
+
+def run(*paths, **options):
+    out, err = io.StringIO(), io.StringIO()
+    code = tag(TagOptions(paths=[str(p) for p in paths], quiet=True, **options), out, err, scorer=FakeScorer())
+    return code, out.getvalue(), err.getvalue()
+
+
+# --- 1: a run whose inputs all fail writes nothing -------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["keep.csv", "keep.jsonl", "keep.xlsx", "keep.html", "keep.parquet"])
+def test_a_mistyped_input_leaves_an_existing_output_as_it_was(tmp_path, name):
+    output = tmp_path / name
+    assert run(SEEDS[0], output=str(output))[0] == 0
+    before = output.read_bytes()
+    code, out, err = run(tmp_path / "missin.txt", output=str(output))
+    assert code == 2 and err == f"reportag: error: {tmp_path / 'missin.txt'}: no such file\n"
+    assert output.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["new.csv", "new.jsonl", "new.xlsx", "new.html", "new.parquet", "new.txt", "ds/"])
+def test_a_run_whose_only_input_fails_creates_no_output(tmp_path, name):
+    code, out, err = run(tmp_path / "missin.txt", output=str(tmp_path / "place" / name))
+    assert code == 2 and err.count("\n") == 1
+    assert not (tmp_path / "place").exists()
+
+
+def test_empty_standard_input_prints_the_error_and_no_table(cli):
+    result = cli("tag", "-", input="")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == "reportag: error: <stdin>: empty file\n"
+
+
+def test_a_failed_input_among_good_ones_is_recorded_in_a_dataset(tmp_path):
+    import pyarrow.parquet as pq
+
+    code, out, err = run(tmp_path / "missin.txt", SEEDS[0], output=f"{tmp_path / 'ds'}/")
+    assert code == 2 and "missin.txt: no such file" in err
+    assert pq.read_table(tmp_path / "ds" / "errors").column("report").to_pylist() == [str(tmp_path / "missin.txt")]
+    assert set(pq.read_table(tmp_path / "ds" / "tags").column("report").to_pylist()) == {str(SEEDS[0])}
+
+
+def test_the_ray_engine_makes_no_dataset_when_no_input_can_be_read(cli, tmp_path):
+    pytest.importorskip("ray")
+    result = cli("tag", tmp_path / "missin.txt", "--engine", "ray", "-o", f"{tmp_path / 'ds'}/", "-q")
+    assert result.exit_code == 2 and result.stderr == f"reportag: error: {tmp_path / 'missin.txt'}: no such file\n"
+    assert not (tmp_path / "ds").exists()
