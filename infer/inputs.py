@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from infer import limits
 from infer.errors import InputError
-from infer.read import STDIN, STDIN_NAME, SUPPORTED_SUFFIXES, digest, read_source, read_text
+from infer.read import STDIN, STDIN_NAME, SUPPORTED_SUFFIXES, digest, not_regular, read_source, read_text
 from infer.outputs.rows import UNIT_FIELDS
 from infer.segment import HEADING, META, SENTENCE, heading_level, segment
 
@@ -85,14 +86,12 @@ def expand(paths: Iterable[str | Path]) -> Inputs:
                         inputs.skipped["reportag outputs"] += 1
                     elif suffix not in INPUT_SUFFIXES:
                         inputs.skipped[f"not reports ({suffix or 'no extension'})"] += 1
+                    elif problem := _not_a_file(file):  # checked before opening: a FIFO would block the walk
+                        inputs.errors.append(InputError(file, problem))
                     elif is_reportag_output(file):
                         inputs.skipped["reportag outputs"] += 1
-                    elif file.is_file():
-                        found.append(file)
-                    elif file.is_symlink() or not file.exists():
-                        inputs.errors.append(InputError(file, "a link to nothing (dangling or looping)"))
                     else:
-                        inputs.errors.append(InputError(file, "not a regular file"))
+                        found.append(file)
                 for file in found:
                     if file.suffix.lower() == JSONL_SUFFIX and _segments_of_a_neighbour(file, found):
                         inputs.skipped["reportag outputs"] += 1
@@ -101,6 +100,16 @@ def expand(paths: Iterable[str | Path]) -> Inputs:
         else:
             inputs.files.append(Path(STDIN) if str(raw) == STDIN else path)
     return inputs
+
+
+def _not_a_file(file: Path) -> str | None:
+    """Why an entry of a folder is no file to read (a FIFO, a device, a dangling link), or None; never opens it."""
+    try:
+        mode = os.stat(file).st_mode
+    except OSError as exc:
+        return "a link to nothing (dangling or looping)" if os.path.islink(file) else \
+            f"cannot read ({exc.strerror or exc.__class__.__name__})"
+    return None if stat.S_ISREG(mode) else not_regular(mode)
 
 
 def _side_file(name: str) -> bool:

@@ -59,3 +59,32 @@ def test_the_ray_engine_makes_no_dataset_when_no_input_can_be_read(cli, tmp_path
     result = cli("tag", tmp_path / "missin.txt", "--engine", "ray", "-o", f"{tmp_path / 'ds'}/", "-q")
     assert result.exit_code == 2 and result.stderr == f"reportag: error: {tmp_path / 'missin.txt'}: no such file\n"
     assert not (tmp_path / "ds").exists()
+
+
+# --- 2: a FIFO in a folder is never opened ---------------------------------------------------------------------
+
+def child(*args):
+    """`reportag *args` with the fake scorer in a child process: a run that hangs fails the test, not the suite."""
+    import os
+    import subprocess
+    import sys
+
+    here = Path(__file__).resolve().parent
+    return subprocess.run([sys.executable, str(here / "fault_child.py"), *map(str, args)], capture_output=True,
+                          text=True, cwd=here.parent, env=dict(os.environ), timeout=60)
+
+
+@pytest.mark.parametrize("command", ["tag", "segment"])
+def test_a_fifo_in_a_folder_is_one_error_line_not_a_hang(tmp_path, command):
+    import os
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / SEEDS[0].name).write_bytes(SEEDS[0].read_bytes())
+    os.mkfifo(folder / "fifo.txt")
+    result = child(command, folder, "-q" if command == "tag" else "-f", *([] if command == "tag" else ["jsonl"]),
+                   "-o", tmp_path / "out.jsonl")
+    assert result.returncode == 2
+    assert result.stderr == f"reportag: error: {folder / 'fifo.txt'}: not a regular file (a FIFO)\n"
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {row["report"] for row in rows} == {str(folder / SEEDS[0].name)}

@@ -58,9 +58,7 @@ def read_source(path: str | Path) -> tuple[bytes, str]:
     if stat.S_ISDIR(info.st_mode):
         raise InputError(path, "is a folder")
     if not stat.S_ISREG(info.st_mode):
-        what = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a device" if stat.S_ISCHR(info.st_mode) or \
-            stat.S_ISBLK(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "special"
-        raise InputError(path, f"not a regular file ({what})")
+        raise InputError(path, not_regular(info.st_mode))
     if info.st_size > limits.MAX_FILE_BYTES:
         raise InputError(path, f"file of {info.st_size / 2**20:.0f} MB is over the {limits.MAX_FILE_BYTES // 2**20} MB "
                          "limit for one report")
@@ -69,6 +67,13 @@ def read_source(path: str | Path) -> tuple[bytes, str]:
             return handle.read(limits.MAX_FILE_BYTES + 1), str(path)
     except OSError as exc:
         raise InputError(path, f"cannot read ({exc.strerror or exc.__class__.__name__})") from None
+
+
+def not_regular(mode: int) -> str:
+    """Why a file of this st_mode (not a regular file, not a folder) cannot be read: 'not a regular file (a FIFO)'."""
+    what = "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) \
+        else "a socket" if stat.S_ISSOCK(mode) else "special"
+    return f"not a regular file ({what})"
 
 
 def digest(data: bytes) -> str:
