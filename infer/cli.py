@@ -97,7 +97,7 @@ def segment(
     from infer.outputs.write import render_units
 
     inputs = expand(paths)
-    if line := inputs.skipped_line():
+    for line in inputs.lines():
         typer.echo(f"reportag: {line}", err=True)
     rows, errors = collect_rows([str(p) for p in inputs.files])
     errors = inputs.errors + errors

@@ -52,6 +52,7 @@ class Inputs:
     files: list[Path] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)  # "not a report (.md)" / "reportag output" -> count
     errors: list[InputError] = field(default_factory=list)  # sub-folders or entries that could not be read
+    repeated: list[Path] = field(default_factory=list)  # files named again (directly or in a folder): read once
 
     def skipped_line(self) -> str | None:
         if not self.skipped:
@@ -59,9 +60,16 @@ class Inputs:
         parts = ", ".join(f"{n} {what}" for what, n in sorted(self.skipped.items(), key=lambda x: (-x[1], x[0])))
         return f"skipped {sum(self.skipped.values())} files in folders: {parts}"
 
+    def lines(self) -> list[str]:
+        """What the user should know of the inputs before the run: files skipped in folders, files given twice."""
+        return [line for line in (self.skipped_line(), repeated_line(self.repeated)) if line]
+
 
 def expand(paths: Iterable[str | Path]) -> Inputs:
     """Files to read, in order: folders searched recursively (sorted, symlinked folders not followed).
+
+    A file met again (the same resolved path, named directly or found in a folder) is read once
+    and listed in `repeated`.
 
     A sub-folder that cannot be listed, or an entry that is a dangling or looping link, is an
     InputError in `errors` (the run goes on and exits 2). reportag's own files are skipped:
@@ -69,6 +77,16 @@ def expand(paths: Iterable[str | Path]) -> Inputs:
     that is in the same folder (tagging both would count the report twice).
     """
     inputs = Inputs()
+    seen: set[str] = set()  # resolved paths: rep/a.txt, ./rep/a.txt and a link to it are one file
+
+    def add(file: Path) -> None:
+        key = os.path.realpath(file)
+        if key in seen:
+            inputs.repeated.append(file)
+        else:
+            seen.add(key)
+            inputs.files.append(file)
+
     for raw in paths:
         path = Path(raw)
         if str(raw) != STDIN and path.is_dir():
@@ -96,10 +114,26 @@ def expand(paths: Iterable[str | Path]) -> Inputs:
                     if file.suffix.lower() == JSONL_SUFFIX and _segments_of_a_neighbour(file, found):
                         inputs.skipped["reportag outputs"] += 1
                     else:
-                        inputs.files.append(file)
+                        add(file)
+        elif str(raw) == STDIN:
+            inputs.files.append(Path(STDIN))
         else:
-            inputs.files.append(Path(STDIN) if str(raw) == STDIN else path)
+            add(path)
     return inputs
+
+
+def repeated_line(repeated: list) -> str | None:
+    """The one warning for files given more than once (each read once), or None."""
+    first: dict[str, Path] = {}
+    for path in repeated:  # a folder given twice repeats each file once: count files, not mentions
+        first.setdefault(os.path.realpath(path), path)
+    files = list(first.values())
+    if not files:
+        return None
+    if len(files) == 1:
+        return f"warning: {files[0]}: given more than once: read once"
+    names = ", ".join(str(p) for p in files[:2]) + (", …" if len(files) > 2 else "")
+    return f"warning: {len(files)} files given more than once ({names}): each read once"
 
 
 def _not_a_file(file: Path) -> str | None:

@@ -88,3 +88,26 @@ def test_a_fifo_in_a_folder_is_one_error_line_not_a_hang(tmp_path, command):
     assert result.stderr == f"reportag: error: {folder / 'fifo.txt'}: not a regular file (a FIFO)\n"
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
     assert {row["report"] for row in rows} == {str(folder / SEEDS[0].name)}
+
+
+# --- 3: a report given twice is read once -----------------------------------------------------------------------
+
+def test_a_report_given_directly_and_in_its_folder_is_read_once(tmp_path):
+    folder = tmp_path / "rep"
+    folder.mkdir()
+    for seed in SEEDS[:2]:
+        (folder / seed.name).write_bytes(seed.read_bytes())
+    once = run(folder, format="jsonl")
+    code, out, err = run(folder / SEEDS[0].name, folder, tmp_path / "rep" / ".." / "rep", format="jsonl")
+    assert code == 0 and sorted(out.splitlines()) == sorted(once[1].splitlines())
+    assert err == f"reportag: warning: 2 files given more than once ({folder / SEEDS[0].name}, " \
+        f"{folder / '..' / 'rep' / SEEDS[1].name}): each read once\n"
+
+
+def test_a_result_given_twice_is_rendered_once(tmp_path, cli):
+    result = tmp_path / "tags.jsonl"
+    assert run(SEEDS[0], output=str(result))[0] == 0
+    once = cli("render", result, "--summary", "-f", "csv", "-o", "-")
+    twice = cli("render", result, str(result), "--summary", "-f", "csv", "-o", "-")
+    assert twice.exit_code == 0 and twice.stdout == once.stdout
+    assert twice.stderr == f"reportag: warning: {result}: given more than once: read once\n"

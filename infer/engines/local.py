@@ -44,7 +44,7 @@ def _tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
             return tag_with_ray(options, model_dir, err)
         scorer = load_scorer(model_dir, options.threads)
     inputs = expand(options.paths)
-    if line := inputs.skipped_line():
+    for line in inputs.lines():
         err.write(f"reportag: {line}\n")
     run = _Output(format, options, out, err, run_settings(scorer.name, options))
     collected: list[dict] = []

@@ -71,7 +71,7 @@ def tag_with_ray(options, model_dir: Path, err) -> int:
 
     version = model_version(model_dir)  # a one-line error before Ray starts
     inputs = expand(options.paths)
-    if line := inputs.skipped_line():
+    for line in inputs.lines():
         err.write(f"reportag: {line}\n")
     for error in inputs.errors:
         err.write(error_line(error))

@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -30,15 +31,22 @@ NUMBERS = ("score", *(f"p_{name}" for name in LABEL_NAMES))
 RESULT_SUFFIXES = (".jsonl", ".csv", ".parquet")
 
 
-def read_results(paths: list[str]) -> list[dict]:
+def read_results(paths: list[str], repeated: list[Path] | None = None) -> list[dict]:
     """Tagged rows from every result, in order (a dataset's reports sorted by name).
 
     Each row has at least report, text, label, score and scores (label → probability).
+    A result named twice (the same resolved path) is read once and added to `repeated`.
     Raises InputError naming the file (and line) for anything that is not a tagged result.
     """
     rows: list[dict] = []
+    seen: set[str] = set()
     for raw in paths:
         path = Path(raw)
+        if os.path.realpath(path) in seen:
+            if repeated is not None:
+                repeated.append(path)
+            continue
+        seen.add(os.path.realpath(path))
         if path.is_dir():
             rows += _dataset(path)
         elif not path.is_file():
@@ -158,17 +166,22 @@ def _dataset(folder: Path) -> list[dict]:
 
 
 def render(paths: list[str], output: str | None, format: str | None = None, summary: bool = False,
-           color: bool = False, out=None) -> int:
+           color: bool = False, out=None, err=None) -> int:
     """Write tagged results as `format` (default: from the output's extension); return the exit code (0).
 
     Every input is read and checked before anything is written, so bad input leaves no output.
+    A result named twice is read once, with one warning line on `err` (default stderr).
     """
     from infer.engines.run import TagOptions
+    from infer.inputs import repeated_line
     from infer.outputs.whole import write_collected
 
     format = choose_format(format, output)
     check_output(format, output, summary)
-    rows = read_results(paths)
+    repeated: list[Path] = []
+    rows = read_results(paths, repeated)
+    if line := repeated_line(repeated):
+        (err or sys.stderr).write(f"reportag: {line}\n")
     model_version = next((r["model_version"] for r in rows if r.get("model_version")), "unknown")
     stream = None if summary else open_stream(format, output, resume=False, stdout=out or sys.stdout)
     if stream is None:
