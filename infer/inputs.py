@@ -12,9 +12,7 @@ one InputError and the run goes on.
 from __future__ import annotations
 
 import json
-import math
 import os
-import re
 import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -25,24 +23,14 @@ from infer import limits
 from infer.errors import InputError
 from infer.read import STDIN, STDIN_NAME, SUPPORTED_SUFFIXES, digest, not_regular, read_source, read_text
 from infer.outputs.rows import UNIT_FIELDS
-from infer.segment import HEADING, META, SENTENCE, heading_level, segment
+from infer.segment import segment
+# JSONL rows are read in infer.jsonl_rows; their checks are imported from here by track and the studio
+from infer.jsonl_rows import (KINDS, Document, check_index, check_name, check_row, infer_kind,  # noqa: F401
+                              jsonl_documents, looks_like_jsonl, parse_json)
 
 JSONL_SUFFIX = ".jsonl"
 INPUT_SUFFIXES = SUPPORTED_SUFFIXES | {JSONL_SUFFIX}
-KINDS = (SENTENCE, HEADING, META)
 OUTPUT_MARKER = "reportag"  # outputs name their writer: HTML <meta name="generator">, JSONL/CSV `model_version`
-_NAME_PROBLEM = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-@dataclass
-class Document:
-    """One report's units in reading order."""
-
-    report: str  # the name it is known by in every output: the path as given, or the JSONL `report`
-    rows: list[dict]
-    digest: str  # sha256 of the file's bytes (or of the rows, for JSONL), the key for resuming
-    year: int | None = None  # a JSONL row's `year`, used when the report's text names none
-    notes: tuple[str, ...] = ()  # what of the source was not read, or how (infer.read.read_text): warnings
 
 
 @dataclass
@@ -214,122 +202,3 @@ def collect_rows(paths: Iterable[str | Path]) -> tuple[list[dict], list[InputErr
     errors: list[InputError] = []
     rows = [row for document in iter_documents(paths, errors) for row in document.rows]
     return rows, errors
-
-
-def looks_like_jsonl(data: bytes) -> bool:
-    """Standard input holding JSON lines (`reportag segment | reportag tag -`) rather than a report."""
-    first = data.lstrip()[:1]
-    if first != b"{":
-        return False
-    line = data.lstrip().split(b"\n", 1)[0]
-    try:
-        row = json.loads(line)
-    except (ValueError, RecursionError):
-        return False
-    return isinstance(row, dict) and "text" in row
-
-
-def infer_kind(text: str) -> str:
-    return HEADING if heading_level(text) is not None else SENTENCE
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text} is out of range")
-    return value
-
-
-def parse_json(text: str):
-    """json.loads without NaN/Infinity, out-of-range numbers or unbounded nesting (ValueError)."""
-    try:
-        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
-    except RecursionError:
-        raise ValueError("nested too deeply") from None
-
-
-def check_name(value, source: str, field_name: str = "report") -> str:
-    """A report name from outside (JSONL, a Label Studio task): a string of sane length and characters."""
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(source, f"'{field_name}' must be a non-empty string")
-    if len(value) > limits.MAX_REPORT_NAME_CHARS:
-        raise InputError(source, f"'{field_name}' is {len(value):,} characters long (limit "
-                         f"{limits.MAX_REPORT_NAME_CHARS:,})")
-    if _NAME_PROBLEM.search(value):
-        raise InputError(source, f"'{field_name}' holds control characters")
-    return value
-
-
-def check_index(value, source: str) -> int:
-    """A unit index: a non-negative integer (not a bool, not a float)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 10**9:
-        raise InputError(source, f"'index' must be a non-negative integer, not {json.dumps(value)[:40]}")
-    return value
-
-
-def check_row(row, source: str) -> dict:
-    """One JSONL sentence, its fields checked: text, heading, report, index, kind, year."""
-    if not isinstance(row, dict):
-        raise InputError(source, "not a JSON object")
-    if not isinstance(row.get("text"), str):
-        raise InputError(source, "line has no 'text' string")
-    if not row["text"].strip():
-        raise InputError(source, "'text' is empty")
-    if len(row["text"]) > limits.MAX_REPORT_CHARS:
-        raise InputError(source, "'text' is over the length limit")
-    heading = row.get("heading")
-    if heading is not None and not isinstance(heading, str):
-        raise InputError(source, "'heading' must be a string (the chain of headings joined by ' > ')")
-    for key in ("report", "doc"):
-        if row.get(key) is not None:
-            check_name(row[key], source, key)
-    if row.get("index") is not None:
-        check_index(row["index"], source)
-    if row.get("kind") is not None and row["kind"] not in KINDS:
-        raise InputError(source, f"'kind' must be one of {', '.join(KINDS)}")
-    year = row.get("year")
-    if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2100):
-        raise InputError(source, "'year' must be a year between 1900 and 2100")
-    return row
-
-
-def jsonl_documents(data: bytes, name: str) -> list[Document]:
-    """Sentences given as JSONL, grouped into documents by `report` (else `doc`, else the file), order kept."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(name, "not UTF-8 text") from None
-    documents: dict[str, list[dict]] = {}
-    rows_read = 0
-    for number, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        rows_read += 1
-        if rows_read > limits.MAX_JSONL_ROWS:
-            raise InputError(name, f"more than {limits.MAX_JSONL_ROWS:,} rows in one file: split it")
-        source = f"{name}:{number}"
-        if len(line) > limits.MAX_JSON_LINE_CHARS:
-            raise InputError(source, f"line of {len(line):,} characters, over the {limits.MAX_JSON_LINE_CHARS:,} limit")
-        try:
-            row = check_row(parse_json(line), source)
-        except ValueError as exc:
-            raise InputError(source, f"not a JSON object ({exc})") from None
-        report = row.get("report") or row.get("doc") or name
-        documents.setdefault(report, []).append(row)
-    if not documents:
-        raise InputError(name, "no sentences in file (empty)")
-    result = []
-    for report, rows in documents.items():
-        normalised = []
-        for position, row in enumerate(rows):
-            kind = row.get("kind") or infer_kind(row["text"])
-            normalised.append({**row, "report": report, "index": row.get("index", position), "kind": kind,
-                               "heading": row.get("heading") or ""})
-        key = json.dumps([[r["text"], r["heading"], r["kind"]] for r in normalised], ensure_ascii=False)
-        year = next((r["year"] for r in rows if r.get("year") is not None), None)
-        result.append(Document(report, normalised, digest(key.encode("utf-8")), year))
-    return result
