@@ -1,8 +1,9 @@
 """JSONL sentences as input: each row checked, rows grouped into documents by `report`.
 
 A row holds `text` and optionally `heading`, `report` (else `doc`, else the file's name),
-`index`, `kind` and `year`. Rows of one report in their given order are one document.
-Every problem is one InputError naming the file and line.
+`index`, `kind` and `year`. Rows of one report in their given order are one document, read
+as a .txt report would be: a row without a `heading` gets the chain of the heading rows
+before it. Every problem is one InputError naming the file and line.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from infer import limits
 from infer.errors import InputError
 from infer.read import digest
-from infer.segment import HEADING, META, SENTENCE, heading_level
+from infer.segment import HEADING, META, SENTENCE, heading_level, join_chain
 
 KINDS = (SENTENCE, HEADING, META)
 _NAME_PROBLEM = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -140,10 +141,19 @@ def jsonl_documents(data: bytes, name: str) -> list[Document]:
     result = []
     for report, rows in documents.items():
         normalised = []
+        open_headings: list[tuple[int, str]] = []  # (level, title) of the heading rows so far, top first
         for position, row in enumerate(rows):
             kind = row.get("kind") or infer_kind(row["text"])
+            level = (heading_level(row["text"]) or 1) if kind == HEADING else None
+            while level is not None and open_headings and open_headings[-1][0] >= level:
+                open_headings.pop()  # a heading closes the ones of its level and below, as in infer.segment
+            heading = row.get("heading")
+            if heading is None:  # no chain given: the one a .txt of these rows would give
+                heading = join_chain(title for _, title in open_headings)
+            if level is not None:
+                open_headings.append((level, row["text"].strip().rstrip("。；;：:，,")))
             normalised.append({**row, "report": report, "index": row.get("index", position), "kind": kind,
-                               "heading": row.get("heading") or ""})
+                               "heading": heading})
         key = json.dumps([[r["text"], r["heading"], r["kind"]] for r in normalised], ensure_ascii=False)
         year = next((r["year"] for r in rows if r.get("year") is not None), None)
         result.append(Document(report, normalised, digest(key.encode("utf-8")), year))

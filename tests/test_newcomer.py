@@ -111,3 +111,29 @@ def test_a_result_given_twice_is_rendered_once(tmp_path, cli):
     twice = cli("render", result, str(result), "--summary", "-f", "csv", "-o", "-")
     assert twice.exit_code == 0 and twice.stdout == once.stdout
     assert twice.stderr == f"reportag: warning: {result}: given more than once: read once\n"
+
+
+# --- 4: JSONL rows without a heading get the chain of the heading rows before them -----------------------------
+
+def test_jsonl_rows_without_headings_are_read_as_their_report(tmp_path):
+    from infer.inputs import read_documents
+
+    report = CORPUS / "report-A001.txt"
+    segmented = read_documents(report)[0].rows
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps({"report": "A001", "text": r["text"], "kind": r["kind"]}, ensure_ascii=False)
+                            + "\n" for r in segmented), encoding="utf-8")
+    read = read_documents(rows)[0].rows
+    assert [r["heading"] for r in read] == [r["heading"] for r in segmented]
+    assert len({r["heading"] for r in read}) > 2  # the report has nested headings to follow
+
+
+def test_a_plan_under_a_heading_row_is_in_next_years_part(tmp_path):
+    rows = tmp_path / "r2.jsonl"
+    rows.write_text('{"report": "r2", "text": "一、下一步工作计划"}\n{"report": "r2", "text": "将加强法治宣传教育。"}\n'
+                    '{"report": "r2", "text": "二、其他", "heading": ""}\n{"report": "r2", "text": "正文。", "heading": "X"}\n',
+                    encoding="utf-8")
+    code, out, err = run(rows, format="jsonl")
+    tagged = [json.loads(line) for line in out.splitlines()]
+    assert [(r["heading"], r["part"]) for r in tagged[:2]] == [("", "next year"), ("一、下一步工作计划", "next year")]
+    assert [r["heading"] for r in tagged[2:]] == ["", "X"]  # a heading given is kept
