@@ -137,3 +137,24 @@ def test_a_plan_under_a_heading_row_is_in_next_years_part(tmp_path):
     tagged = [json.loads(line) for line in out.splitlines()]
     assert [(r["heading"], r["part"]) for r in tagged[:2]] == [("", "next year"), ("一、下一步工作计划", "next year")]
     assert [r["heading"] for r in tagged[2:]] == ["", "X"]  # a heading given is kept
+
+
+# --- 5: render reads a CSV re-saved in GBK ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_result_re_saved_as_gbk_renders_as_the_original(tmp_path, cli, suffix):
+    original = tmp_path / f"tags{suffix}"
+    assert run(CORPUS / "report-A001.txt", output=str(original))[0] == 0
+    gbk = tmp_path / f"edited-gbk{suffix}"
+    gbk.write_bytes(original.read_text(encoding="utf-8-sig").encode("gbk"))
+    assert gbk.read_bytes() != original.read_bytes()[3:]  # really another encoding: the report is Chinese
+    expected = cli("render", original, "-f", "jsonl", "-o", "-")
+    result = cli("render", gbk, "-f", "jsonl", "-o", "-")
+    assert result.exit_code == 0 and result.stderr == "" and result.stdout == expected.stdout
+
+
+def test_a_binary_result_is_one_line(tmp_path, cli):
+    bad = tmp_path / "tags.csv"
+    bad.write_bytes(bytes(range(256)) * 8)
+    result = cli("render", bad, "-f", "jsonl", "-o", "-")
+    assert result.exit_code == 2 and result.stderr == f"reportag: error: {bad}: binary file, not text\n"

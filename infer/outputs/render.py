@@ -90,17 +90,28 @@ def _checked(row, source: str, where: str = "") -> dict:
     return {**{name: row[name] for name in OUTPUT_FIELDS if name in row}, **row}  # tagging's field order
 
 
+def _text(path: Path) -> str:
+    """A result file's text, its encoding found as for a .txt report: a CSV re-saved by Excel on Chinese
+    Windows is GBK, not UTF-8."""
+    from infer.read import decode_bytes
+
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(path, f"cannot read ({error.strerror or error.__class__.__name__})") from None
+    return decode_bytes(data, path)
+
+
 def _jsonl(path: Path) -> list[dict]:
     rows = []
-    with open(path, encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as error:
-                raise InputError(path, f"line {number}: not JSON ({error.msg})") from None
-            rows.append(_checked(row, str(path), f"line {number}: "))
+    for number, line in enumerate(_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as error:
+            raise InputError(path, f"line {number}: not JSON ({error.msg})") from None
+        rows.append(_checked(row, str(path), f"line {number}: "))
     if not rows:
         raise InputError(path, "holds no tagged units")
     return rows
@@ -129,9 +140,7 @@ def _typed(row: dict, source: str, where: str) -> dict:
 
 
 def _csv(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        text = handle.read()
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(_text(path), newline=""))
     missing = [name for name in REQUIRED if name not in (reader.fieldnames or [])]
     if missing:
         raise InputError(path, f"not a tagged result: no column {', '.join(missing)} "
