@@ -86,7 +86,8 @@ class SegmentFormat(str, Enum):
 def segment(
     paths: Annotated[list[str], typer.Argument(help="Report files or folders (.txt .html .htm .docx .pdf, "
                                                ".jsonl); - reads standard input.")],
-    format: Annotated[SegmentFormat, typer.Option("--format", "-f", help="Output format.")] = SegmentFormat.jsonl,
+    format: Annotated[Optional[SegmentFormat], typer.Option("--format", "-f", help="Output format (default: from "
+                                                            "the --output extension, else JSON lines).")] = None,
     output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
                                                   help="Write here (atomically); - is standard output.")] = None,
 ) -> None:
@@ -94,8 +95,10 @@ def segment(
     from infer.files import atomic_write_text
     from infer.inputs import collect_rows, expand
     from infer.errors import error_line
+    from infer.outputs.formats import segment_format
     from infer.outputs.write import render_units
 
+    chosen = guarded(segment_format, format.value if format else None, output)
     inputs = expand(paths)
     for line in inputs.lines():
         typer.echo(f"reportag: {line}", err=True)
@@ -104,7 +107,7 @@ def segment(
     for error in errors:
         typer.echo(error_line(error), err=True, nl=False)
     if rows or not errors:
-        rendered = render_units(rows, format.value, color=output is None and sys.stdout.isatty())
+        rendered = render_units(rows, chosen, color=output is None and sys.stdout.isatty())
         if output in (None, "-"):
             sys.stdout.write(rendered)
         else:

@@ -158,3 +158,24 @@ def test_a_binary_result_is_one_line(tmp_path, cli):
     bad.write_bytes(bytes(range(256)) * 8)
     result = cli("render", bad, "-f", "jsonl", "-o", "-")
     assert result.exit_code == 2 and result.stderr == f"reportag: error: {bad}: binary file, not text\n"
+
+
+# --- 6: segment writes what its output's name says, or refuses ------------------------------------------------
+
+@pytest.mark.parametrize("name", ["seg.csv", "seg.xlsx", "seg.html", "seg.docx"])
+def test_segment_refuses_an_output_it_cannot_write_as_named(tmp_path, cli, name):
+    result = cli("segment", CORPUS / "report-A001.txt", "-o", tmp_path / name)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert f"{tmp_path / name}: segment writes JSON lines (.jsonl) or a table (.txt)" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_segment_writes_jsonl_or_a_table_as_named(tmp_path, cli):
+    report = CORPUS / "report-A001.txt"
+    assert cli("segment", report, "-o", tmp_path / "seg.jsonl").exit_code == 0
+    assert cli("segment", report, "-o", tmp_path / "seg.txt").exit_code == 0
+    assert cli("segment", report, "-f", "jsonl", "-o", tmp_path / "asked.csv").exit_code == 0
+    rows = [json.loads(line) for line in (tmp_path / "seg.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert rows and (tmp_path / "asked.csv").read_bytes() == (tmp_path / "seg.jsonl").read_bytes()
+    table = (tmp_path / "seg.txt").read_text(encoding="utf-8")
+    assert not table.startswith("{") and rows[0]["text"][:6] in table

@@ -62,6 +62,22 @@ def choose_format(format: str | None, output: str | None) -> str:
     return "table"
 
 
+def segment_format(format: str | None, output: str | None) -> str:
+    """`reportag segment`'s format: --format wins; else .jsonl (or no file, a pipe, a device) is JSON lines and a
+    table's name (.txt, no extension) a table; any other name is refused (InputError), never filled with JSON lines."""
+    if format:
+        return format
+    if output in (None, "-") or output.endswith("/") or _special_path(output):
+        return "jsonl"
+    suffix = Path(output).suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        return "table"
+    if suffix != ".jsonl":
+        raise InputError(output, f"segment writes JSON lines (.jsonl) or a table (.txt), not {suffix!r}: name the "
+                         "output so, or give --format")
+    return "jsonl"
+
+
 def _special_path(output: str) -> bool:
     import stat
 
