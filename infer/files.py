@@ -21,7 +21,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from infer.errors import InputError, write_error
+from infer.errors import InputError, WriteError, write_error
 
 
 def output_problem(path: str | Path) -> str | None:
@@ -66,7 +66,7 @@ def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:80]}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise write_error(target, exc) from None
+        raise place_error(target, target.parent, exc) from None
     try:
         try:
             existing = os.stat(target).st_mode & 0o777
@@ -85,6 +85,15 @@ def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8
         raise
 
 
+def place_error(output: str | Path, folder: Path, exc: OSError):
+    """The WriteError for a file that could not be made in `folder` for `output`, naming the output, never a
+    side file (a lock, a temporary file), and the real cause: /proc answers 'No such file' for a folder that
+    exists but takes no new files."""
+    if exc.errno == errno.ENOENT and folder.is_dir():
+        return WriteError(output, f"cannot write here: {folder} takes no new files")
+    return write_error(output, exc, "cannot write here")
+
+
 def probe_writable(path: str | Path, folder: bool = False) -> None:
     """Create and remove a file where the output `path` (a file, or a folder when `folder`) will be written.
 
@@ -100,7 +109,7 @@ def probe_writable(path: str | Path, folder: bool = False) -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise write_error(path, exc, "cannot write here") from None
+        raise place_error(path, place, exc) from None
 
 
 def _umask() -> int:
@@ -181,8 +190,10 @@ class FolderLock:
 class OutputLock:
     """One writer per output: an exclusive lock (fcntl) on `lock_path`, refused at once when held.
 
-    The lock file stays after the run (removing it would let two runs lock different
-    files); it holds the holder's pid and start time, quoted to a second run.
+    The lock file holds the holder's pid and start time, quoted to a second run, and is
+    removed when the run ends (still locked, so no run can take it between). A run that
+    opened it just before it was removed finds on locking that the path no longer names
+    its file, and opens the path again: two runs never hold different files.
     """
 
     def __init__(self, lock_path: str | Path, output: str | Path):
@@ -190,24 +201,9 @@ class OutputLock:
         self.fd: int | None = None
 
     def __enter__(self) -> "OutputLock":
-        import fcntl
-
-        try:
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise InputError(self.path, "is a symlink: remove it (the lock is never a link)") from None
-            raise write_error(self.path, exc) from None
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            holder = os.pread(self.fd, 200, 0).decode("utf-8", "replace").strip() or "another reportag run"
-            os.close(self.fd)
-            self.fd = None
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise InputError(self.output, f"is being written by {holder}: wait for it to finish or choose "
-                                 "another output") from None
-            raise write_error(self.path, exc) from None
+        for _ in range(100):  # another run removing the lock as we open it: open again
+            if self._lock():
+                break
         note = f"reportag (pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')})".encode()
         try:
             os.ftruncate(self.fd, 0)
@@ -219,10 +215,45 @@ class OutputLock:
     def __exit__(self, *exc) -> None:
         self.release()
 
+    def _lock(self) -> bool:
+        """Open and lock the lock file; False when it was removed (by a finishing run) before we locked it."""
+        import fcntl
+
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise InputError(self.path, "is a symlink: remove it (the lock is never a link)") from None
+            raise place_error(self.output, self.path.parent, exc) from None
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(self.fd, 200, 0).decode("utf-8", "replace").strip() or "another reportag run"
+            os.close(self.fd)
+            self.fd = None
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise InputError(self.output, f"is being written by {holder}: wait for it to finish or choose "
+                                 "another output") from None
+            raise write_error(self.output, exc) from None
+        try:
+            same = os.path.samestat(os.fstat(self.fd), os.stat(self.path, follow_symlinks=False))
+        except FileNotFoundError:
+            same = False
+        if not same:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+        return same
+
     def release(self) -> None:
+        """Remove the lock file, then unlock it (in this order: a waiting run then opens a fresh one)."""
         import fcntl
 
         if self.fd is not None:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass  # a read-only place: the lock file stays, harmless
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
             self.fd = None

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from infer.errors import InputError
-from infer.files import OutputLock, atomic_write_bytes, atomic_write_text
+from infer.files import OutputLock, atomic_write_bytes, atomic_write_text, place_error
 from infer.engines.resume import StreamFile, refuse_other_settings
 from infer.outputs.formats import STREAMING
 
@@ -65,8 +65,11 @@ class ParquetFolder:
 
     def __init__(self, folder: Path, resume: bool, run: dict | None = None):
         self.folder = folder
-        (folder / "tags").mkdir(parents=True, exist_ok=True)
-        (folder / "errors").mkdir(parents=True, exist_ok=True)
+        try:
+            (folder / "tags").mkdir(parents=True, exist_ok=True)
+            (folder / "errors").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise place_error(f"{folder}/", folder.parent, exc) from None
         self.lock = OutputLock(folder / ".lock", f"{folder}/")
         self.lock.__enter__()
         try:
