@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from infer.errors import InputError
+from infer.errors import InputError, WriteError
 from infer.files import probe_writable
 from infer.outputs.streams import open_stream
 from infer.inputs import Document, Inputs, expand, iter_documents
@@ -68,15 +68,18 @@ def _tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
             if stream is None or options.summary:
                 collected.extend(rows)
             progress.update(len(tagged))
-    except BaseException:
+        if errors and not run.opened:  # no input could be read: an existing output stays as it was
+            return 2
+        run.open()  # inputs that held no report (an empty folder): the empty output, as before
+        if run.stream is not None:
+            run.stream.close()
+    except BaseException as exc:
         if run.stream is not None:
             run.stream.abort()
+        if isinstance(exc, WriteError) and hasattr(run.stream, "is_done"):  # a resumable output
+            raise WriteError(options.output, f"{exc.problem}; the whole reports written so far are kept: "
+                             "make room, then rerun with --resume to go on") from None
         raise
-    if errors and not run.opened:  # no input could be read: an existing output stays as it was
-        return 2
-    run.open()  # inputs that held no report (an empty folder): the empty output, as before
-    if run.stream is not None:
-        run.stream.close()
     progress.finish()
     if run.stream is None or options.summary:
         write_collected(collected, format, options, scorer.name, out)
