@@ -179,3 +179,72 @@ def test_segment_writes_jsonl_or_a_table_as_named(tmp_path, cli):
     assert rows and (tmp_path / "asked.csv").read_bytes() == (tmp_path / "seg.jsonl").read_bytes()
     table = (tmp_path / "seg.txt").read_text(encoding="utf-8")
     assert not table.startswith("{") and rows[0]["text"][:6] in table
+
+
+# --- small issues: the lock file, what write errors name, the exact size over a limit --------------------------
+
+@pytest.mark.parametrize("name", ["out.jsonl", "out.csv", "ds/"])
+def test_no_lock_file_is_left_after_a_run(tmp_path, name):
+    assert run(*SEEDS[:2], output=f"{tmp_path}/{name}")[0] == 0
+    assert run(*SEEDS[:3], output=f"{tmp_path}/{name}", resume=True)[0] == 0
+    assert [p.name for p in tmp_path.rglob("*.lock")] + [p.name for p in tmp_path.rglob(".lock")] == []
+
+
+def test_a_lock_removed_while_another_run_opens_it_is_never_held_twice(tmp_path, monkeypatch):
+    import os
+
+    from infer import files
+    from infer.errors import InputError
+
+    path = tmp_path / ".out.jsonl.lock"
+    first = files.OutputLock(path, "out.jsonl").__enter__()
+    stale = os.open(path, os.O_RDWR)  # a second run has opened the lock file, and not yet locked it...
+    first.release()  # ...when the first run ends and removes it
+    fresh = files.OutputLock(path, "out.jsonl").__enter__()  # a third run makes and holds a new one
+    real_open, opens = os.open, iter([lambda *args: stale])
+    monkeypatch.setattr(files.os, "open", lambda *args: next(opens, real_open)(*args))
+    with pytest.raises(InputError, match="is being written by reportag"):
+        files.OutputLock(path, "out.jsonl").__enter__()  # the second run: its file is gone, the path is held
+    monkeypatch.undo()
+    fresh.release()
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("name", ["x.jsonl", "x.csv", "x.html", "version", "ds/"])
+def test_a_place_that_takes_no_files_is_named_by_the_output(tmp_path, cli, name):
+    output = f"/proc/{name}"
+    result = cli("tag", SEEDS[0], "-q", "-o", output)
+    assert result.exit_code == 1
+    assert result.stderr == f"reportag: error: {output}: cannot write here: /proc takes no new files\n"
+
+
+def test_a_full_disk_while_streaming_says_how_to_go_on(tmp_path):
+    first = tmp_path / "first.csv"
+    assert run(SEEDS[0], output=str(first))[0] == 0
+    target = tmp_path / "full.csv"
+    from fault_child import limit_file_size
+    import os
+    import subprocess
+    import sys
+
+    here = Path(__file__).resolve().parent
+    result = subprocess.run([sys.executable, str(here / "fault_child.py"), "tag", *map(str, SEEDS[:3]), "-o",
+                             str(target), "-q"], capture_output=True, text=True, cwd=here.parent, env=dict(os.environ),
+                            preexec_fn=limit_file_size(first.stat().st_size + 3000), timeout=120)
+    assert result.returncode == 1
+    assert result.stderr == f"reportag: error: {target}: cannot write: file too large (over the file size limit); " \
+        "the whole reports written so far are kept: make room, then rerun with --resume to go on\n"
+    assert not (tmp_path / ".full.csv.lock").exists()
+    assert run(*SEEDS[:3], output=str(target), resume=True)[0] == 0
+
+
+def test_a_file_over_the_size_limit_is_named_with_its_exact_size(tmp_path, monkeypatch):
+    from infer import limits
+    from infer.errors import InputError
+    from infer.inputs import read_documents
+
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", SEEDS[0].stat().st_size - 1)
+    with pytest.raises(InputError) as error:
+        read_documents(SEEDS[0])
+    assert str(error.value) == f"{SEEDS[0]}: file of {SEEDS[0].stat().st_size:,} bytes is over the limit of " \
+        f"{SEEDS[0].stat().st_size - 1:,} bytes (0 MB) for one report"

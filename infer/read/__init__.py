@@ -46,7 +46,8 @@ def read_source(path: str | Path) -> tuple[bytes, str]:
     if str(path) == STDIN:
         data = sys.stdin.buffer.read(limits.MAX_FILE_BYTES + 1)
         if len(data) > limits.MAX_FILE_BYTES:
-            raise InputError(STDIN_NAME, f"more than {limits.MAX_FILE_BYTES // 2**20} MB on standard input")
+            raise InputError(STDIN_NAME, f"more than {limits.MAX_FILE_BYTES:,} bytes ({limits.MAX_FILE_BYTES // 2**20} MB) "
+                             "on standard input")
         return data, STDIN_NAME
     path = Path(path)
     try:
@@ -60,8 +61,8 @@ def read_source(path: str | Path) -> tuple[bytes, str]:
     if not stat.S_ISREG(info.st_mode):
         raise InputError(path, not_regular(info.st_mode))
     if info.st_size > limits.MAX_FILE_BYTES:
-        raise InputError(path, f"file of {info.st_size / 2**20:.0f} MB is over the {limits.MAX_FILE_BYTES // 2**20} MB "
-                         "limit for one report")
+        raise InputError(path, f"file of {info.st_size:,} bytes is over the limit of {limits.MAX_FILE_BYTES:,} bytes "
+                         f"({limits.MAX_FILE_BYTES // 2**20} MB) for one report")
     try:
         with open(path, "rb") as handle:
             return handle.read(limits.MAX_FILE_BYTES + 1), str(path)

@@ -46,8 +46,8 @@ def docx_to_text(data: bytes, source: str | Path, notes: list[str] | None = None
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise InputError(source, f"not a valid .docx file ({exc.__class__.__name__})") from None
     if declared > limits.MAX_UNZIPPED_BYTES:
-        raise InputError(source, f"unpacks to {declared / 2**20:,.0f} MB, over the {limits.MAX_UNZIPPED_BYTES // 2**20} MB "
-                         "limit for a .docx")
+        raise InputError(source, f"unpacks to {declared:,} bytes, over the limit of {limits.MAX_UNZIPPED_BYTES:,} bytes "
+                         f"({limits.MAX_UNZIPPED_BYTES // 2**20} MB) for a .docx")
     try:
         document = Document(io.BytesIO(data))
         numbering = Numbering(document.part)
