@@ -248,3 +248,16 @@ def test_a_file_over_the_size_limit_is_named_with_its_exact_size(tmp_path, monke
         read_documents(SEEDS[0])
     assert str(error.value) == f"{SEEDS[0]}: file of {SEEDS[0].stat().st_size:,} bytes is over the limit of " \
         f"{SEEDS[0].stat().st_size - 1:,} bytes (0 MB) for one report"
+
+
+def test_the_readme_says_how_the_csv_review_column_reads(tmp_path):
+    import csv
+    import re
+
+    from conftest import ROOT
+
+    assert run(SEEDS[0], output=str(tmp_path / "out.csv"), review_below=0.8)[0] == 0
+    with open(tmp_path / "out.csv", encoding="utf-8-sig", newline="") as handle:
+        values = {row["review"] for row in csv.DictReader(handle)}
+    documented = re.search(r"\| `review` \|[^\n]*CSV `(\w+)`/`(\w+)`", (ROOT / "README.md").read_text(encoding="utf-8"))
+    assert documented and values == set(documented.groups())
