@@ -182,7 +182,9 @@ def tag(
 
     options = TagOptions(
         paths=paths, model=model, format=format.value if format else None, output=output, summary=summary,
-        labels=tuple(label.strip() for label in labels.split(",") if label.strip()) if labels else (),
+        # --labels '' names no label: kept as '' so that it is refused like any unknown label, not read as "all"
+        labels=(tuple(label.strip() for label in labels.split(",") if label.strip()) or ("",)) if labels is not None
+        else (),
         min_score=min_score, review_below=review_below, skip_structure=skip_structure, resume=resume,
         engine=engine.value, workers=workers, batch_size=batch_size, threads=threads, address=address, quiet=quiet,
         color=sys.stdout.isatty())

@@ -261,3 +261,11 @@ def test_the_readme_says_how_the_csv_review_column_reads(tmp_path):
         values = {row["review"] for row in csv.DictReader(handle)}
     documented = re.search(r"\| `review` \|[^\n]*CSV `(\w+)`/`(\w+)`", (ROOT / "README.md").read_text(encoding="utf-8"))
     assert documented and values == set(documented.groups())
+
+
+@pytest.mark.parametrize("value", ["", " , "])
+def test_labels_naming_no_label_are_refused(cli, tmp_path, value):
+    result = cli("tag", SEEDS[0], "--labels", value, "-o", tmp_path / "out.csv")
+    assert result.exit_code == 2 and not (tmp_path / "out.csv").exists()
+    assert result.stderr == "reportag: error: --labels: names no label (expected some of measure, achievement, " \
+        "shortfall, plan, other)\n"

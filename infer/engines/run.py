@@ -97,7 +97,8 @@ def check_options(options: TagOptions) -> str:
     """Refuse bad combinations before any work; return the output format."""
     unknown = [label for label in options.labels if label not in LABEL_NAMES]
     if unknown:
-        raise InputError("--labels", f"unknown label {unknown[0]!r} (expected some of {', '.join(LABEL_NAMES)})")
+        problem = "names no label" if unknown == [""] else f"unknown label {unknown[0]!r}"
+        raise InputError("--labels", f"{problem} (expected some of {', '.join(LABEL_NAMES)})")
     for name in ("min_score", "review_below"):
         value = getattr(options, name)
         if value is not None and not 0 <= value <= 1:
