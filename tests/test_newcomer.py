@@ -269,3 +269,10 @@ def test_labels_naming_no_label_are_refused(cli, tmp_path, value):
     assert result.exit_code == 2 and not (tmp_path / "out.csv").exists()
     assert result.stderr == "reportag: error: --labels: names no label (expected some of measure, achievement, " \
         "shortfall, plan, other)\n"
+
+
+@pytest.mark.parametrize("format", [None, "csv"])
+def test_track_to_a_folder_says_it_is_a_folder(cli, tmp_path, format):
+    result = cli("track", SEEDS[0], "-o", tmp_path, *(["-f", format] if format else []))
+    assert result.exit_code == 2
+    assert result.stderr == f"reportag: error: {tmp_path}: is a folder: name a file ending .jsonl, .csv, .xlsx or .html\n"

@@ -30,6 +30,8 @@ _WIDTHS = {"body": 16, "year": 6, "promise_report": 22, "review_report": 22, "in
 
 def check_track_output(format: str | None, output: str | None) -> str:
     """The output format (--format, else -o's extension, else a table); InputError before any work if unusable."""
+    if output not in (None, "-") and Path(output).is_dir():  # before its (missing) extension is blamed
+        raise InputError(output, "is a folder: name a file ending .jsonl, .csv, .xlsx or .html")
     if format is None:
         if output in (None, "-"):
             format = "table"
