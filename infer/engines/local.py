@@ -23,6 +23,8 @@ from infer.engines.run import (ProgressLine, TagOptions, check_options, finish_r
 def tag(options: TagOptions, out=None, err=None, scorer=None) -> int:
     """Run `reportag tag`; return the exit code (2 when any input could not be read).
 
+    When no input could be read nothing is written: an existing output stays as it was.
+
     `scorer` replaces the model found from options.model (tests pass one that needs no model).
     Stopped (exit 143) when SIGTERM arrives.
     """
