@@ -65,12 +65,16 @@ def guarded(function, *args, **kwargs):
     """Call a plain function; an InputError becomes the one-line error and exit code 2.
 
     A WriteError, or any OSError that escaped (a full disk, a read-only folder), is one line
-    naming the file and the cause, and exit code 1.
+    naming the file and the cause, and exit code 1. A closed pipe (the reader of `-o -` left)
+    stops quietly with 141 (infer.errors.ReaderGone).
     """
-    from infer.errors import Stopped, write_error
+    from infer.errors import ReaderGone, Stopped, silence_stdout, write_error
 
     try:
         return function(*args, **kwargs)
+    except (ReaderGone, BrokenPipeError):
+        silence_stdout()
+        raise typer.Exit(ReaderGone.exit_code) from None
     except (InputError, Stopped) as error:
         fail(str(error), error.exit_code)
     except OSError as exc:
@@ -96,6 +100,7 @@ def segment(
     from infer.inputs import collect_rows, expand
     from infer.errors import error_line
     from infer.outputs.formats import segment_format
+    from infer.files import to_stream
     from infer.outputs.write import render_units
 
     chosen = guarded(segment_format, format.value if format else None, output)
@@ -109,7 +114,7 @@ def segment(
     if rows or not errors:
         rendered = render_units(rows, chosen, color=output is None and sys.stdout.isatty())
         if output in (None, "-"):
-            sys.stdout.write(rendered)
+            guarded(to_stream, rendered, sys.stdout)  # flushed here: a closed pipe is met in guarded
         else:
             guarded(atomic_write_text, output, rendered)
     if errors:

@@ -1,4 +1,5 @@
-"""The one error type for bad input (exit 2), and its kinds for a write fault (exit 1) and a stop (SIGTERM).
+"""The one error type for bad input (exit 2), and its kinds for a write fault (exit 1), a reader that closed
+its pipe (exit 141, silent) and a stop (SIGTERM).
 
 Both name the file (or model, or task) and the problem, printed by the CLI as one line.
 """
@@ -28,6 +29,28 @@ class WriteError(InputError):
     exit_code = 1
 
 
+class ReaderGone(WriteError):
+    """The reader of a pipe or FIFO closed it (`reportag tag … -o - | head`): the reader's choice, not a fault.
+
+    The CLI stops quietly with 141 (128 + SIGPIPE), the status of `cat` or `yes` in the same pipe.
+    """
+
+    exit_code = 141
+
+
+def silence_stdout() -> None:
+    """Point standard output's descriptor at /dev/null once its reader has left, so that the interpreter's last
+    flush of what is still buffered cannot fail and print "Exception ignored … BrokenPipeError"."""
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # a stdout without a descriptor (a test runner's buffer)
+        pass
+
+
 class Stopped(BaseException):
     """The run was stopped by SIGTERM; the CLI prints one line and exits 128 + 15, as the signal would.
 
@@ -48,7 +71,12 @@ CAUSES = {errno.ENOSPC: "disk full (no space left on the device)", errno.EROFS: 
 
 
 def write_error(path: str | PathLike[str], exc: OSError, doing: str = "cannot write") -> WriteError:
-    """The one-line WriteError for an OSError met while writing `path`: '<path>: cannot write: disk full …'."""
+    """The one-line WriteError for an OSError met while writing `path`: '<path>: cannot write: disk full …'.
+
+    A broken pipe (EPIPE) gives ReaderGone, which the CLI does not print.
+    """
+    if exc.errno == errno.EPIPE:
+        return ReaderGone(path, "the reader closed the pipe")
     cause = CAUSES.get(exc.errno) or (os.strerror(exc.errno) if exc.errno else str(exc)) or type(exc).__name__
     return WriteError(path, f"{doing}: {cause}")
 

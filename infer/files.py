@@ -138,7 +138,18 @@ def swap_in(staging: str | Path, target: str | Path) -> Path:
 
 def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> None:
     with atomic_open(path, encoding=encoding) as handle:
-        handle.write(text)
+        to_stream(text, handle)
+
+
+def to_stream(text: str, stream, chunk: int = 1 << 16) -> None:
+    """Write `text` to an open stream (standard output, a FIFO) in 64 KiB pieces, then flush.
+
+    One large write into a pipe whose reader has left returns short and Python drops the rest without an
+    error; the next piece meets the closed pipe (BrokenPipeError), so the CLI knows (infer.errors.ReaderGone).
+    """
+    for start in range(0, len(text), chunk):
+        stream.write(text[start:start + chunk])
+    stream.flush()
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:

@@ -43,13 +43,14 @@ class StreamHandle:
 
         if not rows:
             return
+        from infer.files import to_stream
+
         if self.format == "jsonl":
-            self.handle.write(to_jsonl(rows))
+            to_stream(to_jsonl(rows), self.handle)
         else:
             header = self.fields is None
             self.fields = self.fields or csv_fields(rows)
-            self.handle.write(to_csv([flat(row) for row in rows], self.fields, header=header))
-        self.handle.flush()
+            to_stream(to_csv([flat(row) for row in rows], self.fields, header=header), self.handle)
 
     def close(self) -> None:
         if self.owned:

@@ -73,7 +73,7 @@ def write_collected(rows: list[dict], format: str, options, model_version: str, 
 
     `options` is the run's TagOptions (output, summary, color).
     """
-    from infer.files import atomic_open
+    from infer.files import atomic_open, to_stream
     from infer.outputs.formats import BY_NAME
     from infer.tag import summarise
 
@@ -86,8 +86,7 @@ def write_collected(rows: list[dict], format: str, options, model_version: str, 
     if text is None:
         return
     if target is None:
-        (out or sys.stdout).write(text)
-        (out or sys.stdout).flush()
+        to_stream(text, out or sys.stdout)
     else:
         with atomic_open(target, encoding=entry.encoding) as handle:
-            handle.write(text)
+            to_stream(text, handle)
