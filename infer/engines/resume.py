@@ -126,7 +126,7 @@ class StreamFile:
                 self.stale.append((start, end))
             self.entries[entry["report"]] = (entry["hash"], entry["start"], entry["end"])
             self.end = max(self.end, entry["start"], entry["end"])
-        if finished and size != self.end:
+        if finished and size != self.end and not (self.end == 0 and self._header_only(source, size)):
             raise InputError(self.path, "cannot --resume: it was changed since reportag wrote it; rerun without "
                              "--resume")
         if finished:
@@ -139,6 +139,13 @@ class StreamFile:
                 self.fields = next(csv.reader([handle.readline().decode("utf-8-sig").strip("\r\n")]), None)
         with open(self.index_path, "r+b") as handle:
             handle.truncate(sum(len(line) + 1 for line in lines))
+
+    def _header_only(self, source: Path, size: int) -> bool:
+        """Whether a finished CSV is just the header close() writes when no report kept a row (cut on resume)."""
+        if self.format != "csv" or size > 1 << 16:
+            return False
+        data = source.read_bytes()
+        return data.startswith(b"\xef\xbb\xbf") and data.count(b"\n") == 1 and data.endswith(b"\r\n")
 
     def is_done(self, report: str, digest: str) -> bool:
         """Whether this report (same name, same bytes) is already in the output; a changed one's rows go."""
@@ -202,6 +209,11 @@ class StreamFile:
     def close(self) -> None:
         """Finish: drop the rows of changed reports, then rename `.partial` to the file."""
         try:
+            if self.format == "csv" and self.end == 0:  # no report kept a row: the header alone, not 0 bytes
+                from infer.outputs.write import csv_fields, to_csv
+
+                self.handle.write(("\ufeff" + to_csv([], csv_fields([], self.run.get("review_below") is not None)))
+                                  .encode("utf-8"))
             self.handle.flush()
             os.fsync(self.handle.fileno())
             self.handle.close()

@@ -33,8 +33,8 @@ def record_key(row: dict) -> tuple[str, str]:
 class StreamHandle:
     """JSONL or CSV rows written report by report to an open stream: stdout, a FIFO, a device."""
 
-    def __init__(self, format: str, handle, owned: bool = False):
-        self.format, self.handle, self.owned = format, handle, owned
+    def __init__(self, format: str, handle, owned: bool = False, review: bool = False):
+        self.format, self.handle, self.owned, self.review = format, handle, owned, review
         self.fields: list[str] | None = None
         self.done: set = set()
 
@@ -53,10 +53,18 @@ class StreamHandle:
             to_stream(to_csv([flat(row) for row in rows], self.fields, header=header), self.handle)
 
     def close(self) -> None:
+        """Finish: a CSV that got no row still gets its header (what a reader of the columns expects)."""
+        if self.format == "csv" and self.fields is None:
+            from infer.files import to_stream
+            from infer.outputs.write import csv_fields, to_csv
+
+            self.fields = csv_fields([], self.review)
+            to_stream(to_csv([], self.fields), self.handle)
+        self.abort()
+
+    def abort(self) -> None:
         if self.owned:
             self.handle.close()
-
-    abort = close
 
 
 class ParquetFolder:
@@ -239,9 +247,10 @@ def open_stream(format: str, output: str | None, resume: bool, stdout=None, run:
         return ParquetFolder(Path(output), resume, run)
     if format not in STREAMING:
         return None
+    review = (run or {}).get("review_below") is not None
     if output in (None, "-"):
-        return StreamHandle(format, stdout or sys.stdout)
+        return StreamHandle(format, stdout or sys.stdout, review=review)
     path = Path(output)
     if not os.path.exists(path) or Path(os.path.realpath(path)).is_file():
         return StreamFile(path, format, resume, run or {})
-    return StreamHandle(format, open(path, "w", encoding="utf-8"), owned=True)  # a FIFO or a device, in place
+    return StreamHandle(format, open(path, "w", encoding="utf-8"), owned=True, review=review)  # a FIFO, a device

@@ -40,10 +40,10 @@ def jsonl(rows: list[dict], summaries: list[dict], run: Whole) -> str:
 
 
 def csv(rows: list[dict], summaries: list[dict], run: Whole) -> str:
-    if not run.summary:
-        return write.to_csv(rows, list(rows[0]) if rows else ["report"])  # rows normally stream
+    if not run.summary:  # rows normally stream (infer.outputs.streams)
+        return write.to_csv(rows, list(rows[0]) if rows else write.csv_fields([], review=False))
     table_rows = write.summary_rows(summaries)
-    return write.to_csv(table_rows, list(table_rows[0]) if summaries else ["report"])
+    return write.to_csv(table_rows, list(table_rows[0]) if summaries else write.summary_fields())
 
 
 def html(rows: list[dict], summaries: list[dict], run: Whole) -> str:

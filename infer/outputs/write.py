@@ -51,8 +51,10 @@ def flat(row: dict) -> dict:
     return {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v for k, v in out.items()}
 
 
-def csv_fields(rows: Sequence[dict]) -> list[str]:
-    base = [f for f in OUTPUT_FIELDS if f != "scores"] + list(PROBABILITY_COLUMNS)
+def csv_fields(rows: Sequence[dict], review: bool = True) -> list[str]:
+    """The CSV columns: those of the first row (tag's order, then its own extra fields); without rows, every
+    output column (`review` only when asked), so that a run that kept no row still writes a header."""
+    base = [f for f in OUTPUT_FIELDS if f != "scores" and (review or f != "review")] + list(PROBABILITY_COLUMNS)
     extra = [key for row in rows[:1] for key in flat(row) if key not in base]
     return [f for f in base if any(f in flat(r) for r in rows[:1])] + extra if rows else base
 
@@ -145,6 +147,12 @@ def tagged_table(rows: Sequence[dict], color: bool, title: str | None = None) ->
 def part_column(part: str) -> str:
     """The summary column of a part's unit count: "year's work" → units_years_work."""
     return "units_" + re.sub(r"\W+", "_", part.replace("'", "")).strip("_")
+
+
+def summary_fields() -> list[str]:
+    """The columns of summary_rows, in order (the header of a summary without reports)."""
+    return ["report", "body", "year", "units", *LABEL_NAMES, *(f"share_{name}" for name in LABEL_NAMES),
+            *(part_column(part) for part in PARTS)]
 
 
 def summary_rows(summaries: Sequence[dict]) -> list[dict]:
