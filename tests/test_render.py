@@ -120,3 +120,14 @@ def test_a_summary_csv_is_not_a_result(cli, tagged, tmp_path):
     assert cli("render", tagged, "--summary", "-o", tmp_path / "s.csv").exit_code == 0
     result = cli("render", tmp_path / "s.csv", "-o", tmp_path / "out.xlsx")
     assert result.exit_code == 2 and "a --summary CSV" in result.output and not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_write_fault_in_a_dataset_names_the_dataset_folder(tagged, tmp_path):
+    from fault_child import limit_file_size
+
+    target = tmp_path / "ds"
+    done = subprocess.run([sys.executable, "-m", "infer.cli", "render", str(tagged), "-o", f"{target}/"],
+                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          preexec_fn=limit_file_size(2000), timeout=120)  # a part file is larger: EFBIG
+    assert done.returncode == 1
+    assert done.stderr == f"reportag: error: {target}/: cannot write: file too large (over the file size limit)\n"

@@ -18,9 +18,10 @@ import io
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
-from infer.errors import InputError
+from infer.errors import InputError, WriteError
 from infer.files import OutputLock, atomic_write_bytes, atomic_write_text, place_error
 from infer.engines.resume import StreamFile, refuse_other_settings
 from infer.outputs.formats import STREAMING
@@ -67,6 +68,19 @@ class StreamHandle:
             self.handle.close()
 
 
+@contextmanager
+def named_as_dataset(folder: Path):
+    """A write fault inside a dataset names the dataset (`DIR/`, what the user gave -o), not a part file in it."""
+    try:
+        yield
+    except WriteError as exc:
+        raise WriteError(f"{folder}/", exc.problem) from None
+    except OSError as exc:
+        from infer.errors import write_error as error_of
+
+        raise error_of(f"{folder}/", exc) from None
+
+
 class ParquetFolder:
     """A Parquet dataset: DIR/tags/part-<key>.parquet per report, DIR/errors/error-<key>.parquet per bad file."""
 
@@ -103,7 +117,8 @@ class ParquetFolder:
             old = None
         if existing and isinstance(old, dict):
             refuse_other_settings(f"{self.folder}/", old, run)
-        atomic_write_text(path, json.dumps(run, ensure_ascii=False) + "\n")
+        with named_as_dataset(self.folder):
+            atomic_write_text(path, json.dumps(run, ensure_ascii=False) + "\n")
 
     def is_done(self, report: str, digest: str) -> bool:
         """Whether this report (same name, same bytes) is in the dataset; a changed one's old file goes."""
@@ -114,14 +129,16 @@ class ParquetFolder:
         return False
 
     def write(self, rows: list[dict], report: str = "", digest: str = "") -> None:
-        if rows:
-            write_parquet(rows, self.folder / "tags" / f"part-{_key_of(report or rows[0]['report'], rows)}.parquet")
-        for path, old in self.stale:  # the new rows are in place: the changed report's old rows go
-            _drop_report(path, old)
+        with named_as_dataset(self.folder):
+            if rows:
+                write_parquet(rows, self.folder / "tags" / f"part-{_key_of(report or rows[0]['report'], rows)}.parquet")
+            for path, old in self.stale:  # the new rows are in place: the changed report's old rows go
+                _drop_report(path, old)
         self.stale.clear()
 
     def error(self, report: str, message: str) -> None:
-        write_error(self.folder, report, message)
+        with named_as_dataset(self.folder):
+            write_error(self.folder, report, message)
 
     def drop_replaced(self) -> int:
         """After a run that wrote elsewhere (Ray): remove the rows of reports tagged again with new bytes.
