@@ -193,9 +193,29 @@ def _delivery_body(opening: Sequence[str]) -> str:
     return ""
 
 
+def _split_title(lines: Sequence[str]) -> list[str]:
+    """A title split over the first two or three of `lines` ("长春市人民政府关于" / "2023年度法治政府建设情况的报告"), joined.
+
+    Pieces are short and no sentence, and the split shows in the words: the first piece starts or ends with 关于,
+    or the last does not start with a year; and the later pieces are no title alone. So a menu word above a
+    title ("关闭" / "2023年度…报告", "头部" / "东莞市2018年…报告") is never read as part of the body.
+    """
+    joined = []
+    for count in (2, 3):
+        pieces = list(lines[:count])
+        if len(pieces) < count or not all(0 < len(p) <= 40 and "。" not in p for p in pieces):
+            break
+        split = pieces[0].startswith("关于") or pieces[0].endswith("关于") or not re.match(_Y, pieces[-1])
+        rest = ["".join(pieces[k:]) for k in range(1, count)]
+        if split and not any(_BODY_TITLE.fullmatch(r) or _WORK_TITLE.fullmatch(r) for r in rest):
+            joined.append("".join(pieces))
+    return joined
+
+
 def report_body(texts: Sequence[str]) -> str:
     """The government or department a report comes from, when its title or delivery line names it; else "".
 
+    A title may be split over two or three short lines at the top (_split_title).
     A separator line (----) or a sentence of the report ("现将…报告如下") is never a title;
     a region named alone in a title ("东莞市2018年法治政府建设情况报告") is its people's
     government; a relative name (省人民政府, 我局) is left empty.
@@ -203,14 +223,16 @@ def report_body(texts: Sequence[str]) -> str:
     opening = [text.strip() for text in texts[:8]]
     if body := _delivery_body(opening):
         return body
-    for text in opening:
-        if len(text) > 80 or "如下" in text:
-            continue
-        if match := _WORK_TITLE.fullmatch(text):
-            if body := _named(match.group(1), government=True):
+    lines = [text.strip() for text in texts[:10]]  # a title split over lines may start on the 8th and end on the 10th
+    for i, text in enumerate(opening):
+        for title in (text, *_split_title(lines[i:i + 3])):
+            if len(title) > 80 or "如下" in title:
+                continue
+            if match := _WORK_TITLE.fullmatch(title):
+                if body := _named(match.group(1), government=True):
+                    return body
+            if (match := _BODY_TITLE.fullmatch(title)) and (body := _named(match.group(1), "政府" in title)):
                 return body
-        if (match := _BODY_TITLE.fullmatch(text)) and (body := _named(match.group(1), "政府" in text)):
-            return body
     for text in texts[:12]:
         if match := _ON_BEHALF.search(text):
             if body := _named(match.group(1), government=False):

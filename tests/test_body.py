@@ -41,3 +41,20 @@ def test_every_provincial_work_report_names_its_government():
 ])
 def test_the_body_is_read_or_left_empty(texts, body):
     assert report_body(texts) == body
+
+
+@pytest.mark.parametrize("name, body", [("report-B052.txt", "长春市人民政府"),  # 长春市人民政府关于 / 2023年度…的报告
+                                        ("report-B078.txt", "那曲市色尼区人民政府"),  # 关于那曲市色尼区2025年度法治政府 / 建设情况的报告
+                                        ("report-A110.txt", "柳城县龙头镇"),  # 柳城县龙头镇2025年法治政府建设 / 年度报告
+                                        ("report-B035.txt", "东莞市人民政府")])  # a menu line above a whole title
+def test_a_title_split_over_lines_names_the_body(name, body):
+    assert report_body(opening(SHARED / "corpus" / "reports" / name)) == body
+
+
+@pytest.mark.parametrize("texts, body", [
+    (["长春市人民政府关于", "2023年度法治政府建设", "情况的报告", "2023年，市政府……"], "长春市人民政府"),  # three lines
+    (["关闭", "2023年度法治政府建设情况的报告"], ""),  # a menu word above a title without a body
+    (["通知公告", "柳城县2025年法治政府建设情况报告"], "柳城县人民政府"),  # the title on its own line wins
+])
+def test_split_titles_join_only_where_the_words_are_split(texts, body):
+    assert report_body(texts) == body
