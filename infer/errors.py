@@ -22,6 +22,9 @@ class InputError(Exception):
         self.problem = problem
         super().__init__(f"{self.source}: {problem}")
 
+    def __reduce__(self):  # pickled by its fields: a Ray worker's error reaches the driver whole
+        return type(self), (self.source, self.problem)
+
 
 class WriteError(InputError):
     """An output could not be written (disk full, read-only, no permission); the CLI exits 1."""

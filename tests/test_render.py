@@ -131,3 +131,19 @@ def test_a_write_fault_in_a_dataset_names_the_dataset_folder(tagged, tmp_path):
                           preexec_fn=limit_file_size(2000), timeout=120)  # a part file is larger: EFBIG
     assert done.returncode == 1
     assert done.stderr == f"reportag: error: {target}/: cannot write: file too large (over the file size limit)\n"
+
+
+def test_a_write_fault_in_a_ray_worker_reaches_the_driver_as_itself():
+    """Ray pickles a worker's error to the driver and wraps it (RayTaskError.cause): the write fault must survive."""
+    import pickle
+
+    from infer.engines.ray_engine import _write_fault
+    from infer.errors import WriteError
+
+    fault = WriteError("ds/", "cannot write: disk full (no space left on the device)")
+    back = pickle.loads(pickle.dumps(fault))
+    assert (type(back), str(back), back.source) == (WriteError, str(fault), "ds/")
+    ray_exceptions = pytest.importorskip("ray.exceptions")
+    wrapped = ray_exceptions.RayTaskError("write", "", back)
+    assert _write_fault(wrapped) is back and _write_fault(wrapped.as_instanceof_cause()) is not None
+    assert _write_fault(RuntimeError("a Ray bug")) is None

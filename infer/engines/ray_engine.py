@@ -25,7 +25,7 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from infer.errors import InputError, Stopped, error_line
+from infer.errors import InputError, Stopped, WriteError, error_line
 from infer.engines.ray_stages import make_sink, read_reports, scorer_class
 
 READ_CPUS = 0.5
@@ -203,12 +203,25 @@ def _run(ray, options, model_dir: Path, version: str, folder, files: list[str], 
         try:
             dataset.write_datasink(make_sink(str(folder.folder)))
         except Exception as exc:
+            if fault := _write_fault(exc):  # the sink could not write (disk full): one line naming DIR/, exit 1
+                raise WriteError(fault.source, fault.problem) from None
             reason = str(exc).splitlines()[0][:200] if str(exc) else repr(exc)
             raise InputError("--engine ray", f"the Ray run failed ({reason}); Ray's log: {log}") from None
         finally:
             done.set()
             watcher.join()
     return progress
+
+
+def _write_fault(exc: BaseException) -> WriteError | None:
+    """The WriteError behind a failed Ray run (Ray wraps a worker's error, keeping it as `cause`), or None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, WriteError):
+            return exc
+        seen.add(id(exc))
+        exc = getattr(exc, "cause", None) or exc.__cause__ or exc.__context__
+    return None
 
 
 def _watch(folder: Path, progress, done: threading.Event) -> None:

@@ -109,6 +109,12 @@ def make_sink(folder: str):
         """Writes each scored block's tables to DIR/tags and DIR/errors, atomically, named by content."""
 
         def write(self, blocks, ctx) -> int:
+            from infer.outputs.streams import named_as_dataset
+
+            with named_as_dataset(Path(folder)):
+                return self._write(blocks)
+
+        def _write(self, blocks) -> int:
             from infer.outputs.streams import write_error, write_table
 
             written = 0
