@@ -52,23 +52,54 @@ class TrackOptions:
 
 
 def is_title(row: dict) -> bool:
-    """A plan title standing alone as a sentence ("大力提振消费。"): context for what follows, not a promise."""
+    """A sentence short enough to be a plan title ("大力提振消费。"), wherever it stands."""
     return bool(_TITLE.match(row["text"].strip()))
+
+
+def titles(rows: list[dict]) -> set[int]:
+    """Positions in `rows` of the titles: short sentences that open a paragraph with more sentences after them.
+
+    "加紧推进核心政策落地。推动出台…。…推动出台自贸港外商投资条例。" is one paragraph: its first
+    sentence is the title of the rest, the short ones inside it ("推动出台自贸港外商投资条例。") are
+    commitments. Paragraphs are told by the units' offsets (`start`, `end`: a gap between two units
+    is a line break); rows without offsets fall back to the length alone.
+    """
+    found = set()
+    for i, row in enumerate(rows):
+        if row.get("kind") not in (SENTENCE, None) or not is_title(row):
+            continue
+        before, after = (rows[i - 1] if i else None), (rows[i + 1] if i + 1 < len(rows) else None)
+        if not all(isinstance(r.get(k), int) for r in (row, before, after) if r for k in ("start", "end")):
+            found.add(i)  # no offsets: a short sentence is taken for a title, as before
+            continue
+        opens = before is None or before["end"] < row["start"]
+        continued = after is not None and after["start"] == row["end"] and after.get("kind") in (SENTENCE, None)
+        if opens and continued:
+            found.add(i)
+    return found
+
+
+def paragraph_starts(rows: list[dict]) -> set[int]:
+    """Positions of the units that open a paragraph (a gap in the offsets before them); empty without offsets."""
+    return {i for i, row in enumerate(rows) if i and isinstance(row.get("start"), int)
+            and isinstance(rows[i - 1].get("end"), int) and rows[i - 1]["end"] < row["start"]}
 
 
 def promises_of(report: Report, by_label: bool = True) -> list[dict]:
     """The plan units of a report, in order, each with `context`: its heading chain and the title above it."""
     found, title, title_heading = [], "", None
-    for row in report.rows:
+    title_at, opening = titles(report.rows), paragraph_starts(report.rows)
+    for position, row in enumerate(report.rows):
+        if row.get("kind") not in (SENTENCE, None) or position in opening:
+            title = ""  # a title heads its own paragraph only
         if row.get("kind") not in (SENTENCE, None):
-            title = ""
             continue
         if row.get("part") in PROMISE_EXCLUDED_PARTS:  # "对于这些问题，我们将…" closes a review: no plan for the year
             continue
         planned = row.get("label") == "plan" if by_label else row.get("part") in PLAN_PARTS
         if not planned:
             continue
-        if is_title(row):
+        if position in title_at:
             title, title_heading = row["text"].strip().rstrip("。！"), row.get("heading")
             continue
         chain = row.get("heading") or ""
@@ -83,13 +114,13 @@ def evidence_of(report: Report, by_label: bool = True) -> list[dict]:
     Each is the report's row with `review` added: YEAR or FIVE_YEARS (infer.track.review), the
     review it stands in.
     """
-    found = []
-    for row, period in zip(report.rows, review_periods(report.rows)):
+    found, title_at = [], titles(report.rows)
+    for position, (row, period) in enumerate(zip(report.rows, review_periods(report.rows))):
         if row.get("kind") not in (SENTENCE, None) or row.get("part") in REVIEW_EXCLUDED_PARTS:
             continue
         if by_label and row.get("label") not in EVIDENCE_LABELS:
             continue
-        if is_title(row):  # "激发经营主体活力。": a review's sub-title reports nothing by itself
+        if position in title_at:  # "激发经营主体活力。": a review's sub-title reports nothing by itself
             continue
         if not by_label and row.get("part") == PREAMBLE:
             continue
