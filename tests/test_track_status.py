@@ -15,7 +15,7 @@ from infer.track.pairs import Report
 from infer.track.promises import FIVE_YEAR_REVIEW, evidence_of, part_shown
 from infer.track.quantity import quantities
 from infer.track.review import FIVE_YEARS, YEAR, review_periods
-from infer.track.status import EXCEEDED, MET, UNCLEAR, judge
+from infer.track.status import EXCEEDED, MET, MISSED, UNCLEAR, judge
 
 PROVINCES = SHARED / "corpus" / "provinces"
 
@@ -125,3 +125,36 @@ def test_zero_written_as_a_word_is_no_target():
                "聚焦新能源汽车及零部件、新能源、新材料、绿色食品等产业集群，加强省级赋能，导入更多优质资源和项目布局皖北。")
     assert quantities(promise, plan=True) == []
     assert [q.value for q in quantities("零就业家庭实现动态清零，新增就业10万人", plan=False)] == [1e5]
+
+
+@pytest.mark.parametrize("promise, evidence, wrong", [
+    # shanghai: the energy intensity's five-year fall is no GDP growth
+    ("全市生产总值增长5%左右，地方一般公共预算收入增长2%。",
+     "全市生产总值从4.16万亿元增加到5.67万亿元，人均地区生产总值达到3.2万美元，单位生产总值能耗累计下降14%。", "14%"),
+    # hainan: the unemployment rate is no graduates' employment rate
+    ("加强对高校毕业生、脱贫人口、农民工等重点群体就业创业支持，“雨露计划”毕业生就业率达100%。",
+     "城镇新增就业86.22万人、农村劳动力转移就业53.47万人，城镇调查失业率控制在5.5%以内。", "5.5%"),
+    # hainan: tourism's contribution to GDP is no contribution of farm science
+    ("推动水稻耕种收综合机械化率达78%以上、农业科技进步贡献率达64%。", "旅游业国际影响力大幅提升，对GDP综合贡献率达33.4%。",
+     "33.4%"),
+    # ningxia: green hydrogen capacity is no coal capacity
+    ("新增煤炭产能800万吨。", "绿氢产能近3万吨，氢能产业链加快延伸。", "3万吨"),
+    # hainan: a five-year average growth of R&D spending is no R&D intensity; 新增46家 is no 达220家
+    ("力争研发经费投入强度达1.6%。", "全社会研发经费投入增速年均超20%，连续三年居全国第一。", "20%"),
+    ("突出企业创新主体作用，高新技术“精英行动”企业达220家。", "新增46家高新技术“精英行动”企业，规上高技术制造业增加值增长28.1%。",
+     "46家"),
+])
+def test_a_figure_must_name_the_same_indicator(promise, evidence, wrong):
+    verdict = judge(promise, [evidence], 0.9, 0.3)
+    assert wrong not in verdict.actual and verdict.status == UNCLEAR, verdict.rule
+
+
+def test_a_respectively_list_is_one_target_per_item():
+    # ningxia 2025's targets and its 2026 review: 二产 grew 5.2 % against 6 %
+    promise = "一产、二产、三产增加值分别增长5.5%左右、6%左右、5%左右。"
+    assert [(q.indicator, q.value) for q in quantities(promise)] == \
+        [("一产增加值增长", 5.5), ("二产增加值增长", 6.0), ("三产增加值增长", 5.0)]
+    incomes = quantities("城镇和农村常住居民人均可支配收入分别增长6.5%左右、7.5%左右")
+    assert [q.indicator for q in incomes] == ["城镇常住居民人均可支配收入增长", "农村常住居民人均可支配收入增长"]
+    verdict = judge(promise, ["一产、二产、三产增加值分别增长6%、5.2%、5.2%。"], 0.9, 0.3)
+    assert verdict.status == MISSED and "二产增加值增长: about: 5.2% below 6%" in verdict.rule

@@ -11,7 +11,7 @@ least; 以内 / 以下 / 不超过 / 控制在 / 低于: at most; 左右 / 约: 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 AT_LEAST, AT_MOST, ABOUT = "at least", "at most", "about"
 
@@ -46,6 +46,7 @@ _TOTAL = re.compile(r"累计|增至|增加到|总数|总量|总计|年均|五年
 _LEVEL = re.compile(r"率|比重|占比|比例|总量|总数|总额|总里程|通车里程|总规模|保有量|覆盖|达到|(?<!下)达(?!标)|突破|超过|"
                     r"增至|增加到|提高到|提升到|提高至|提升至|稳定在|保持在|超$")
 _INCREMENT = re.compile(r"新增|新建|新改建|新开|新培育|新认定|建成|建设|改造|实施|完成|开工|培育|打造|创建|发布|提供|更新")
+_ADDED = re.compile(r"新增|新建|新培育|新认定|新引进")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９％．", "0123456789%.")
 _BARE_SCALE = re.compile(r"(突破|超过|超|达到|达|迈上|跨上)([千万亿])")
 _YEAR_CONTEXT = re.compile(r"^(?:\d{4}|[一二]〇[一二三四五六七八九〇]{2})年")
@@ -64,6 +65,7 @@ class Quantity:
     after: str = ""  # the words right after the figure, e.g. "市级疏堵工程" in "30项市级疏堵工程"
     total: bool = False  # a running total ("增至18.8万个", "累计") or a five-year figure, not one year's
     level: bool = False  # a level or stock to reach (城镇化率超过60%, 总里程突破1万公里), not a year's flow
+    added: bool = False  # the year's addition (新增46家, 新建…), said before the figure
 
     def increment(self) -> bool:
         """A plan to add something this year ("新建5G基站2.3万个"): a running total does not report on it."""
@@ -135,6 +137,7 @@ def quantities(text: str, plan: bool = True) -> list[Quantity]:
     text = _BARE_SCALE.sub(r"\1一\2", text)  # "突破万亿元" is 1万亿元, "超千列" 1千列
     for clause_match in re.finditer(r"[^，,；;。：:！？!?\n]+", text):
         clause = clause_match.group()
+        first = len(found)
         previous_end, previous_indicator = 0, ""
         matches = list(QUANTITY.finditer(clause))
         for number_of, match in enumerate(matches):
@@ -179,11 +182,36 @@ def quantities(text: str, plan: bool = True) -> list[Quantity]:
                 indicator = previous_indicator + indicator  # "5.2万亿元、增长5.4%": the growth of the same indicator
             else:
                 previous_indicator = re.sub(r"(?:增长|下降|增加|减少|提高|降低)$", "", indicator)
-            previous_end = match.end()
+            previous_end = match.end() + (tail.end() if tail else 0)  # "5.5%左右、6%左右": 左右 is no indicator
             found.append(Quantity(indicator, value * _scale(match.group("scale")), unit, comparator,
                                   written + (tail.group() if tail else ""), approximate, following,
-                                  bool(_TOTAL.search(clause[:match.start()])), bool(_LEVEL.search(indicator + before))))
+                                  bool(_TOTAL.search(clause[:match.start()])), bool(_LEVEL.search(indicator + before)),
+                                  bool(_ADDED.search(before))))
+        found[first:] = _respectively(clause, found[first:])
     return found
+
+
+_ITEM_SEPARATOR = re.compile(r"[、和及与]")
+
+
+def _respectively(clause: str, figures: list[Quantity]) -> list[Quantity]:
+    """A 分别 list read as one figure per item: "城镇和农村常住居民人均可支配收入分别增长6.5%左右、7.5%左右" →
+    城镇常住居民人均可支配收入增长 6.5 %, 农村常住居民人均可支配收入增长 7.5 %; the items share the last one's
+    tail ("一产、二产、三产增加值" → 一产增加值, 二产增加值, 三产增加值). Left as they are when the items and
+    the figures do not pair one to one."""
+    at = clause.find("分别")
+    if at < 0 or len(figures) < 2:
+        return figures
+    first = clause.find(figures[0].text)
+    if first < at:
+        return figures
+    items = [i for i in _ITEM_SEPARATOR.split(_LEAD_VERBS.sub("", clause[:at].strip(" 　“”\"'（("))) if i]
+    if len(items) != len(figures) or len(items[-1]) <= len(items[0]):
+        return figures
+    tail = items[-1][len(items[0]):]
+    verb = _indicator(clause[at + 2:first])
+    names = [item + tail for item in items[:-1]] + [items[-1]]
+    return [replace(figure, indicator=(name + verb)[-24:]) for figure, name in zip(figures, names)]
 
 
 def lower_is_better(quantity: Quantity) -> bool:
