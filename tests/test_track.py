@@ -370,6 +370,18 @@ def test_a_tagged_csv_reads_like_the_jsonl(cli, beijing, tmp_path):
     assert (tmp_path / "a.jsonl").read_text(encoding="utf-8") == (tmp_path / "b.jsonl").read_text(encoding="utf-8")
 
 
+def test_bm25_can_say_no_evidence_and_evidence_is_shown_in_the_order_ranked(cli, beijing, tmp_path):
+    out = tmp_path / "track.jsonl"
+    assert cli("track", *beijing, "--method", "bm25", "-o", out, "-q").exit_code == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    tops = [r["evidence"][0]["similarity"] for r in rows if r["evidence"]]
+    assert max(tops) < 1 and len(set(tops)) > 10  # an absolute score, not each promise's best scaled to 1
+    assert sum(r["status"] == NO_EVIDENCE for r in rows) >= 10
+    for row in rows:
+        similarities = [e["similarity"] for e in row["evidence"]]
+        assert similarities == sorted(similarities, reverse=True), row["promise"]
+
+
 def test_tracking_imports_no_heavy_library(beijing, tmp_path):
     heavy = ["torch", "transformers", "datasets", "sklearn"]
     assert modules_loaded_by(["track", beijing[0], beijing[1], "--method", "bm25", "-o", tmp_path / "t.html", "-q"],

@@ -35,7 +35,7 @@ from infer.track.review import FIVE_YEARS
 
 CORPUS = Path("../shared/corpus/provinces")
 TUNE = ("anhui", "beijing", "shanghai", "zhejiang")  # the pairs the threshold and weight are chosen on
-THRESHOLDS = tuple(round(0.30 + 0.01 * i, 2) for i in range(61))
+THRESHOLDS = tuple(round(0.10 + 0.01 * i, 2) for i in range(81))  # bm25 alone needs lower ones than the combined score
 STRENGTH_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
