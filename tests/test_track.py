@@ -258,6 +258,14 @@ def test_short_commitments_inside_a_paragraph_are_promises_under_the_paragraphs_
     assert promises["提高最低工资标准。"]["context"].endswith("> 突出稳就业促增收")
 
 
+def test_sentences_that_frame_the_plans_are_no_promises():
+    texts = {p["text"] for p in promises_of(framed("gwr-2025-ningxia.txt"), by_label=False)}
+    texts |= {p["text"] for p in promises_of(framed("gwr-2025-hainan.txt"), by_label=False)}
+    framing = [t for t in texts if "必须重点抓好以下工作" in t or "思想和行动统一到" in t]
+    assert framing == []
+    assert any(t.startswith("推动出台自贸港外商投资条例") for t in texts)
+
+
 def test_without_offsets_a_short_sentence_is_still_taken_for_a_title():
     rows = [{"kind": "sentence", "index": i, "heading": "三、2025年工作安排", "part": NEXT_YEAR, "label": "plan",
              "text": text} for i, text in enumerate(("大力提振消费。", "深化国际消费中心城市建设，培育新型消费。"))]
@@ -380,6 +388,20 @@ def test_bm25_can_say_no_evidence_and_evidence_is_shown_in_the_order_ranked(cli,
     for row in rows:
         similarities = [e["similarity"] for e in row["evidence"]]
         assert similarities == sorted(similarities, reverse=True), row["promise"]
+
+
+def test_a_plans_only_input_is_warned_about_once(cli, beijing, tmp_path):
+    plans = []
+    for path in beijing:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        plans.append(tmp_path / path.name)
+        plans[-1].write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows if r["label"] == "plan"),
+                             encoding="utf-8")
+    result = cli("track", *plans, "--method", "bm25", "-o", tmp_path / "t.jsonl", "-q")
+    warnings = [line for line in result.output.splitlines() if "no measure or achievement unit" in line]
+    assert result.exit_code == 0 and len(warnings) == 1 and "gwr-2026-beijing" in warnings[0]
+    assert "no measure or achievement" not in cli("track", *beijing, "--method", "bm25", "-o", tmp_path / "u.jsonl",
+                                                   "-q").output
 
 
 def test_tracking_imports_no_heavy_library(beijing, tmp_path):

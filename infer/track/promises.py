@@ -31,6 +31,9 @@ TOP_K = 3
 FIVE_YEAR_REVIEW = "five-year review"  # the part shown for evidence of the five-year review
 _AHEAD = re.compile(r"十五五|第十五个五年|今后五年|未来五年|下一步|下一阶段")
 _BEHIND = re.compile(r"回顾|成就|成绩|十四五|过去")
+# A sentence that frames the plans and commits to nothing itself: "实现全年目标，必须重点抓好以下工作：",
+# "我们必须把思想和行动统一到党中央的科学判断和决策部署上来…".
+_FRAMING = re.compile(r"[：:]$|以下(?:几个方面|几方面|工作|任务|重点工作)|思想和行动统一到|把思想统一到")
 _TITLE = re.compile(r"^[^，,；;：:\d]{2,16}[。！]?$")  # a short plan title: "扩大高水平对外开放。"
 
 
@@ -98,6 +101,8 @@ def promises_of(report: Report, by_label: bool = True) -> list[dict]:
             continue
         planned = row.get("label") == "plan" if by_label else row.get("part") in PLAN_PARTS
         if not planned:
+            continue
+        if _FRAMING.search(row["text"].strip()):
             continue
         if position in title_at:
             title, title_heading = row["text"].strip().rstrip("。！"), row.get("heading")
@@ -171,8 +176,8 @@ def track_pair(pair: Pair, vectors: Vectors | None, method: str = "combined", th
                   method if p_vectors is not None or method == "bm25" else "bm25", k)
     rows = []
     for promise, top in zip(promises, ranked):
-        shown = [{"text": evidence[i]["text"], "similarity": round(cos, 3), "part": part_shown(evidence[i]),
-                  "report": pair.review.name, "index": evidence[i]["index"]} for i, cos, _, _ in top]
+        shown = [{"text": evidence[i]["text"], "similarity": round(score, 3), "part": part_shown(evidence[i]),
+                  "report": pair.review.name, "index": evidence[i]["index"]} for i, _, score, _ in top]
         best = max((strength(cos, shared, strength_weight) for _, cos, _, shared in top), default=0.0)
         verdict = judge(promise["text"], [e["text"] for e in shown], best, threshold,
                         [evidence[i]["review"] == FIVE_YEARS for i, _, _, _ in top])
@@ -215,6 +220,11 @@ def track(options: TrackOptions, out=None, err=None) -> int:
             folder = encoder_folder(resolve_model(options.model))
         vectors = Vectors(Embedder(folder, options.threads))
     rows = []
+    bare = [pair for pair in pairs if not evidence_of(pair.review, options.labels)]
+    if bare:  # a plans-only input: every promise would be "no evidence" without saying why
+        err.write(f"reportag: warning: {len(bare)} of {len(pairs)} later reports have no measure or achievement unit "
+                  f"outside their plans (e.g. {printable(bare[0].review.name)}): their promises can only be "
+                  f"'no evidence'; give the whole tagged reports\n")
     for pair in pairs:
         rows.extend(track_pair(pair, vectors, options.method, options.threshold, options.labels))
         if not options.quiet:
