@@ -158,3 +158,39 @@ def test_a_respectively_list_is_one_target_per_item():
     assert [q.indicator for q in incomes] == ["城镇常住居民人均可支配收入增长", "农村常住居民人均可支配收入增长"]
     verdict = judge(promise, ["一产、二产、三产增加值分别增长6%、5.2%、5.2%。"], 0.9, 0.3)
     assert verdict.status == MISSED and "二产增加值增长: about: 5.2% below 6%" in verdict.rule
+
+
+def test_a_headline_growth_target_reads_the_years_figure_not_the_five_year_average():
+    # ningxia 2026: the year's GDP growth stands in its own clause after the level; the five years' 年均 is no answer
+    promise = "地区生产总值增长5.5%左右。"
+    five_years = "地区生产总值跨越5000亿元大关，年均增长5.7%。"
+    year = "全年实现地区生产总值5696亿元，增长5.3%，超过全国平均水平。"
+    assert [(q.indicator, q.value) for q in quantities(year, plan=False)] == \
+        [("地区生产总值", 5.696e11), ("地区生产总值增长", 5.3)]
+    verdict = judge(promise, [five_years, year], 0.9, 0.3, five_year=[True, False])
+    assert verdict.status == MET and "5.3%" in verdict.actual and "5.7%" not in verdict.actual
+    assert judge(promise, [five_years], 0.9, 0.3, five_year=[False]).status == UNCLEAR
+    # a figure after a clause of another indicator does not inherit it (beijing 2026)
+    assert [q.indicator for q in quantities("生活垃圾回收利用率达43%，为380个老旧小区引入物业服务。", plan=False)][1] == ""
+
+
+def test_the_output_of_a_sector_is_no_output_of_the_whole():
+    # zhejiang: the sea economy's output is not the province's GDP; 地区生产总值 is 全省生产总值
+    sea = judge("力争海洋生产总值增长6%以上。", ["全省生产总值增长5.5%，一般公共预算收入增长1.8%。"], 0.9, 0.3)
+    assert sea.status == UNCLEAR and not sea.actual
+    whole = judge("地区生产总值增长5.5%左右。", ["全省生产总值增长5.5%，一般公共预算收入增长1.8%。"], 0.9, 0.3)
+    assert whole.status == MET
+
+
+def test_a_unit_ranked_below_the_top_is_read_for_a_figure_of_the_years_review():
+    from infer.track.promises import figure_units
+
+    evidence = [{"text": t, "review": r} for t, r in (
+        ("地区生产总值跨越5000亿元大关，年均增长5.7%。", FIVE_YEARS),
+        ("新能源投资增长70%、装机规模增长38%。", YEAR),
+        ("地区生产总值年均增长5.4%。", FIVE_YEARS),
+        ("全年实现地区生产总值5696亿元，增长5.3%，超过全国平均水平。", YEAR))]
+    ranked = [(i, 0.5, 0.5, 0.5) for i in range(4)]
+    assert figure_units("地区生产总值增长5.5%左右。", ranked[:1], ranked[1:], evidence) == [ranked[3]]
+    assert figure_units("地区生产总值增长5.5%左右。", ranked[3:], ranked[:3], evidence) == []  # already in the top
+    assert figure_units("推进贺兰山生态保护。", ranked[:1], ranked[1:], evidence) == []  # no target

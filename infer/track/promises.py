@@ -142,6 +142,25 @@ def part_shown(unit: dict) -> str:
     return FIVE_YEAR_REVIEW if unit.get("review") == FIVE_YEARS else unit.get("part") or ""
 
 
+def figure_units(promise: str, top: list[tuple], rest: list[tuple], evidence: list[dict]) -> list[tuple]:
+    """The best-ranked unit of the year's review, outside the top, that gives a figure for a target of the promise
+    that no unit of the top gives ("地区生产总值增长5.5%左右" ← "全年实现地区生产总值5696亿元，增长5.3%", ranked
+    below units on the five years' growth). `top`, `rest`: rank()'s tuples, best first; [] or [one tuple]."""
+    from infer.track.quantity import quantities
+    from infer.track.status import reported
+
+    targets = quantities(promise, plan=True)
+    if not targets:
+        return []
+    have = [q for i, *_ in top for q in quantities(evidence[i]["text"], plan=False)]
+    wanted = [t for t in targets if reported(t, have) is None]
+    for candidate in rest if wanted else ():
+        unit = evidence[candidate[0]]
+        if unit.get("review") != FIVE_YEARS and any(reported(t, quantities(unit["text"], plan=False)) for t in wanted):
+            return [candidate]
+    return []
+
+
 class Vectors:
     """Embeddings per (report, index), computed once per report and purpose (a report can be both)."""
 
@@ -173,12 +192,13 @@ def track_pair(pair: Pair, vectors: Vectors | None, method: str = "combined", th
     else:
         p_vectors = e_vectors = None
     ranked = rank([p["text"] for p in promises], [e["text"] for e in evidence], p_vectors, e_vectors,
-                  method if p_vectors is not None or method == "bm25" else "bm25", k)
+                  method if p_vectors is not None or method == "bm25" else "bm25", len(evidence))
     rows = []
-    for promise, top in zip(promises, ranked):
+    for promise, every in zip(promises, ranked):
+        top = every[:k] + figure_units(promise["text"], every[:k], every[k:], evidence)
         shown = [{"text": evidence[i]["text"], "similarity": round(score, 3), "part": part_shown(evidence[i]),
                   "report": pair.review.name, "index": evidence[i]["index"]} for i, _, score, _ in top]
-        best = max((strength(cos, shared, strength_weight) for _, cos, _, shared in top), default=0.0)
+        best = max((strength(cos, shared, strength_weight) for _, cos, _, shared in every[:k]), default=0.0)
         verdict = judge(promise["text"], [e["text"] for e in shown], best, threshold,
                         [evidence[i]["review"] == FIVE_YEARS for i, _, _, _ in top])
         rows.append({"body": body_of(pair.promise) or body_of(pair.review), "year": pair.year,

@@ -46,6 +46,7 @@ _TOTAL = re.compile(r"累计|增至|增加到|总数|总量|总计|年均|五年
 _LEVEL = re.compile(r"率|比重|占比|比例|总量|总数|总额|总里程|通车里程|总规模|保有量|覆盖|达到|(?<!下)达(?!标)|突破|超过|"
                     r"增至|增加到|提高到|提升到|提高至|提升至|稳定在|保持在|超$")
 _INCREMENT = re.compile(r"新增|新建|新改建|新开|新培育|新认定|建成|建设|改造|实施|完成|开工|培育|打造|创建|发布|提供|更新")
+_CHANGE_ONLY = re.compile(r"(?:同比|比上年)?(?:增长|下降|增加|减少|提高|降低)")
 _ADDED = re.compile(r"新增|新建|新培育|新认定|新引进")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９％．", "0123456789%.")
 _BARE_SCALE = re.compile(r"(突破|超过|超|达到|达|迈上|跨上)([千万亿])")
@@ -135,10 +136,13 @@ def quantities(text: str, plan: bool = True) -> list[Quantity]:
     found: list[Quantity] = []
     text = text.translate(_FULL_WIDTH)  # "6％左右", "１２万"
     text = _BARE_SCALE.sub(r"\1一\2", text)  # "突破万亿元" is 1万亿元, "超千列" 1千列
+    carried = ""  # the indicator of a sentence's last figure: "…地区生产总值5696亿元，增长5.3%" is its growth
     for clause_match in re.finditer(r"[^，,；;。：:！？!?\n]+", text):
         clause = clause_match.group()
         first = len(found)
         previous_end, previous_indicator = 0, ""
+        if text[clause_match.start() - 1:clause_match.start()] not in ("，", ","):
+            carried = ""
         matches = list(QUANTITY.finditer(clause))
         for number_of, match in enumerate(matches):
             unit = match.group("unit")
@@ -178,6 +182,8 @@ def quantities(text: str, plan: bool = True) -> list[Quantity]:
                                matches[number_of + 1].start() if number_of + 1 < len(matches) else None]
             following = re.split(r"[、和]", following, maxsplit=1)[0].strip()[:12]
             indicator = _indicator(before.lstrip("、和及与"))
+            if not number_of and _CHANGE_ONLY.fullmatch(before.strip()):
+                previous_indicator = carried  # "…地区生产总值5696亿元，增长5.3%": the growth of the figure before
             if len(re.sub(r"增长|下降|增加|减少|提高|降低|分别|同比|比上年|[、和及与]", "", indicator)) < 2:
                 indicator = previous_indicator + indicator  # "5.2万亿元、增长5.4%": the growth of the same indicator
             else:
@@ -188,6 +194,7 @@ def quantities(text: str, plan: bool = True) -> list[Quantity]:
                                   bool(_TOTAL.search(clause[:match.start()])), bool(_LEVEL.search(indicator + before)),
                                   bool(_ADDED.search(before))))
         found[first:] = _respectively(clause, found[first:])
+        carried = previous_indicator
     return found
 
 

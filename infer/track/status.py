@@ -122,7 +122,31 @@ def same_head(target: Quantity, actual: Quantity) -> bool:
     if t_head and a_head and not (_VERB.search(t_head) or _VERB.search(a_head)) \
             and t_head not in a_words and a_head not in t_words:
         return False
-    return all((q in target.indicator) == (q in actual.indicator) for q in QUALIFIERS)
+    if not all((q in target.indicator) == (q in actual.indicator) for q in QUALIFIERS):
+        return False
+    if t_head not in ("总值", "加值"):
+        return True
+    core = _core(target.indicator)  # an output's sector: "海洋生产总值" is no "全省生产总值"; "地区生产总值" is
+    return not core or core <= _grams(_normal(actual.indicator + actual.after))
+
+
+CORE_CHARS = 6  # how much of an output's indicator (…生产总值, …增加值) a figure must name word for word
+# Names of one indicator written differently: the whole territory (全省, 地区…) qualifies nothing.
+_SAME = ((re.compile(r"规模以上"), "规上"), (re.compile(r"GDP"), "生产总值"),
+         (re.compile(r"^(?:全省|全市|全区|全国|地区|全社会)|(?:全省|全市|全区|地区)(?=生产总值)"), ""))
+
+
+def _normal(text: str) -> str:
+    for pattern, written in _SAME:
+        text = pattern.sub(written, text)
+    return text
+
+
+def _core(indicator: str) -> set[str]:
+    """The distinctive bigrams of the last CORE_CHARS characters of an indicator once change words are cut
+    ("海洋生产总值增长" → 海洋, 洋生, 生产, 产总, 总值)."""
+    text = _CHANGE_TAIL.sub("", "".join(ch for ch in _normal(indicator) if ch.isalnum()))[-CORE_CHARS:]
+    return {text[i:i + 2] for i in range(len(text) - 1)} - GENERIC
 
 
 def _head(indicator: str) -> str:
