@@ -194,3 +194,13 @@ def test_a_unit_ranked_below_the_top_is_read_for_a_figure_of_the_years_review():
     assert figure_units("地区生产总值增长5.5%左右。", ranked[:1], ranked[1:], evidence) == [ranked[3]]
     assert figure_units("地区生产总值增长5.5%左右。", ranked[3:], ranked[:3], evidence) == []  # already in the top
     assert figure_units("推进贺兰山生态保护。", ranked[:1], ranked[1:], evidence) == []  # no target
+
+
+def test_a_list_with_jun_gives_its_figure_to_every_item():
+    # ningxia 2025/2026: 均 spreads one figure over the items; 人均 is no such list
+    promise = "力争城市生活垃圾资源化利用率、建筑垃圾综合利用率、工业固废综合利用率均达到60%以上。"
+    assert [(q.indicator, q.value) for q in quantities(promise)] == \
+        [("城市生活垃圾资源化利用率", 60), ("建筑垃圾综合利用率", 60), ("工业固废综合利用率", 60)]
+    assert [q.indicator for q in quantities("城市生活垃圾和建筑垃圾利用率均达60%以上", plan=False)] == \
+        ["城市生活垃圾利用率", "建筑垃圾利用率"]
+    assert [q.indicator for q in quantities("城镇和农村居民人均可支配收入增长6%")] == ["城镇和农村居民人均可支配收入增长"]

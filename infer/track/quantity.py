@@ -204,20 +204,28 @@ _ITEM_SEPARATOR = re.compile(r"[、和及与]")
 def _respectively(clause: str, figures: list[Quantity]) -> list[Quantity]:
     """A 分别 list read as one figure per item: "城镇和农村常住居民人均可支配收入分别增长6.5%左右、7.5%左右" →
     城镇常住居民人均可支配收入增长 6.5 %, 农村常住居民人均可支配收入增长 7.5 %; the items share the last one's
-    tail ("一产、二产、三产增加值" → 一产增加值, 二产增加值, 三产增加值). Left as they are when the items and
-    the figures do not pair one to one."""
-    at = clause.find("分别")
-    if at < 0 or len(figures) < 2:
+    tail ("一产、二产、三产增加值" → 一产增加值, 二产增加值, 三产增加值). A 均 list gives its one figure to every
+    item ("城市生活垃圾和建筑垃圾利用率均达60%" → 城市生活垃圾利用率, 建筑垃圾利用率). Left as they are when
+    the items and the figures do not pair."""
+    found = re.search(r"分别|(?<![人年平])均(?!衡|等|值|匀)", clause)  # not 人均, 年均, 均衡
+    if not found or not figures:
+        return figures
+    word, at = found.group(), found.start()
+    if word == "均" and "分别" in clause:
         return figures
     first = clause.find(figures[0].text)
     if first < at:
         return figures
     items = [i for i in _ITEM_SEPARATOR.split(_LEAD_VERBS.sub("", clause[:at].strip(" 　“”\"'（("))) if i]
-    if len(items) != len(figures) or len(items[-1]) <= len(items[0]):
+    if len(items) < 2 or (word == "分别" and len(items) != len(figures)) or (word == "均" and len(figures) != 1):
         return figures
-    tail = items[-1][len(items[0]):]
-    verb = _indicator(clause[at + 2:first])
-    names = [item + tail for item in items[:-1]] + [items[-1]]
+    last, stem_end = items[-1], items[0][-1]
+    cut = last.find(stem_end) + 1 if stem_end in last[:-1] else len(items[0]) if len(last) > len(items[0]) else len(last)
+    tail = last[cut:] if not items[0].endswith(last[-1]) else ""
+    verb = _indicator(clause[at + len(word):first])
+    names = [item + tail for item in items[:-1]] + [last]
+    if word == "均":
+        figures = figures * len(names)
     return [replace(figure, indicator=(name + verb)[-24:]) for figure, name in zip(figures, names)]
 
 
