@@ -137,6 +137,9 @@ def test_zero_written_as_a_word_is_no_target():
     # hainan: tourism's contribution to GDP is no contribution of farm science
     ("推动水稻耕种收综合机械化率达78%以上、农业科技进步贡献率达64%。", "旅游业国际影响力大幅提升，对GDP综合贡献率达33.4%。",
      "33.4%"),
+    # hainan: outward investment is no fixed-asset investment
+    ("固定资产投资增长8%以上，社会消费品零售总额增长10%以上。", "服务进出口总额增长22.1%，实际使用外资增长19.9%，实际对外投资增长20.7%。",
+     "20.7%"),
     # ningxia: green hydrogen capacity is no coal capacity
     ("新增煤炭产能800万吨。", "绿氢产能近3万吨，氢能产业链加快延伸。", "3万吨"),
     # hainan: a five-year average growth of R&D spending is no R&D intensity; 新增46家 is no 达220家
