@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 AT_LEAST, AT_MOST, ABOUT = "at least", "at most", "about"
 
@@ -133,6 +134,11 @@ def quantities(text: str, plan: bool = True) -> list[Quantity]:
     `plan`: a figure without a comparator is a target to reach at least (a plan's "新增就业26万人");
     in evidence it is the value reached, and 约/近/超/余 mark it approximate.
     """
+    return list(_quantities(text, plan))
+
+
+@lru_cache(maxsize=65536)  # a review's units are read again for every promise with a target (status.figure_units)
+def _quantities(text: str, plan: bool) -> tuple[Quantity, ...]:
     found: list[Quantity] = []
     text = text.translate(_FULL_WIDTH)  # "6％左右", "１２万"
     text = _BARE_SCALE.sub(r"\1一\2", text)  # "突破万亿元" is 1万亿元, "超千列" 1千列
@@ -195,7 +201,7 @@ def quantities(text: str, plan: bool = True) -> list[Quantity]:
                                   bool(_ADDED.search(before))))
         found[first:] = _respectively(clause, found[first:])
         carried = previous_indicator
-    return found
+    return tuple(found)
 
 
 _ITEM_SEPARATOR = re.compile(r"[、和及与]")
