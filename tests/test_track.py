@@ -246,6 +246,34 @@ def test_promises_keep_their_plan_title_and_evidence_excludes_plans_and_shortfal
     assert NEXT_YEAR not in parts and "shortfalls" not in parts
 
 
+def test_short_commitments_inside_a_paragraph_are_promises_under_the_paragraphs_title():
+    # hainan 2025: "加紧推进核心政策落地。推动出台…。推动出台自贸港外商投资条例。…出台实施自贸港数据出境管理清单。…"
+    # is one paragraph; only its first sentence is a title, the short ones after it are commitments.
+    promises = {p["text"]: p for p in promises_of(framed("gwr-2025-hainan.txt"), by_label=False)}
+    for text in ("推动出台自贸港外商投资条例。", "出台实施自贸港数据出境管理清单。", "办好第五届消博会。", "提高最低工资标准。",
+                 "继续提高城乡居民基本养老金。", "推进三亚抽水蓄能项目立项开工。"):
+        assert text in promises, text
+    assert "加紧推进核心政策落地。" not in promises
+    assert promises["出台实施自贸港数据出境管理清单。"]["context"].endswith("> 加紧推进核心政策落地")
+    assert promises["提高最低工资标准。"]["context"].endswith("> 突出稳就业促增收")
+
+
+def test_sentences_that_frame_the_plans_are_no_promises():
+    texts = {p["text"] for p in promises_of(framed("gwr-2025-ningxia.txt"), by_label=False)}
+    texts |= {p["text"] for p in promises_of(framed("gwr-2025-hainan.txt"), by_label=False)}
+    framing = [t for t in texts if "必须重点抓好以下工作" in t or "思想和行动统一到" in t]
+    assert framing == []
+    assert any(t.startswith("推动出台自贸港外商投资条例") for t in texts)
+
+
+def test_without_offsets_a_short_sentence_is_still_taken_for_a_title():
+    rows = [{"kind": "sentence", "index": i, "heading": "三、2025年工作安排", "part": NEXT_YEAR, "label": "plan",
+             "text": text} for i, text in enumerate(("大力提振消费。", "深化国际消费中心城市建设，培育新型消费。"))]
+    from infer.frame import Frame
+
+    assert [p["text"] for p in promises_of(Report("r", rows, Frame(2025)))] == ["深化国际消费中心城市建设，培育新型消费。"]
+
+
 # --- the command: outputs and bad pairs ----------------------------------------------------------------
 
 
@@ -341,13 +369,39 @@ def test_a_tagged_csv_reads_like_the_jsonl(cli, beijing, tmp_path):
 
     for path in beijing:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-        fields = ["report", "index", "kind", "heading", "text", "body", "year", "part", "label", "score"]
+        fields = ["report", "index", "kind", "heading", "text", "body", "year", "part", "label", "score", "start", "end"]
         (tmp_path / (path.stem + ".csv")).write_text(to_csv(rows, fields), encoding="utf-8-sig")
     a = cli("track", *beijing, "--method", "bm25", "-o", tmp_path / "a.jsonl", "-q")
     b = cli("track", *(tmp_path / (p.stem + ".csv") for p in beijing), "--method", "bm25", "-o", tmp_path / "b.jsonl",
             "-q")
     assert a.exit_code == b.exit_code == 0
     assert (tmp_path / "a.jsonl").read_text(encoding="utf-8") == (tmp_path / "b.jsonl").read_text(encoding="utf-8")
+
+
+def test_bm25_can_say_no_evidence_and_evidence_is_shown_in_the_order_ranked(cli, beijing, tmp_path):
+    out = tmp_path / "track.jsonl"
+    assert cli("track", *beijing, "--method", "bm25", "-o", out, "-q").exit_code == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    tops = [r["evidence"][0]["similarity"] for r in rows if r["evidence"]]
+    assert max(tops) < 1 and len(set(tops)) > 10  # an absolute score, not each promise's best scaled to 1
+    assert sum(r["status"] == NO_EVIDENCE for r in rows) >= 10
+    for row in rows:
+        similarities = [e["similarity"] for e in row["evidence"]]
+        assert similarities == sorted(similarities, reverse=True), row["promise"]
+
+
+def test_a_plans_only_input_is_warned_about_once(cli, beijing, tmp_path):
+    plans = []
+    for path in beijing:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        plans.append(tmp_path / path.name)
+        plans[-1].write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows if r["label"] == "plan"),
+                             encoding="utf-8")
+    result = cli("track", *plans, "--method", "bm25", "-o", tmp_path / "t.jsonl", "-q")
+    warnings = [line for line in result.output.splitlines() if "no measure or achievement unit" in line]
+    assert result.exit_code == 0 and len(warnings) == 1 and "gwr-2026-beijing" in warnings[0]
+    assert "no measure or achievement" not in cli("track", *beijing, "--method", "bm25", "-o", tmp_path / "u.jsonl",
+                                                   "-q").output
 
 
 def test_tracking_imports_no_heavy_library(beijing, tmp_path):

@@ -15,7 +15,7 @@ from infer.track.pairs import Report
 from infer.track.promises import FIVE_YEAR_REVIEW, evidence_of, part_shown
 from infer.track.quantity import quantities
 from infer.track.review import FIVE_YEARS, YEAR, review_periods
-from infer.track.status import EXCEEDED, MET, UNCLEAR, judge
+from infer.track.status import EXCEEDED, MET, MISSED, UNCLEAR, judge
 
 PROVINCES = SHARED / "corpus" / "provinces"
 
@@ -125,3 +125,85 @@ def test_zero_written_as_a_word_is_no_target():
                "聚焦新能源汽车及零部件、新能源、新材料、绿色食品等产业集群，加强省级赋能，导入更多优质资源和项目布局皖北。")
     assert quantities(promise, plan=True) == []
     assert [q.value for q in quantities("零就业家庭实现动态清零，新增就业10万人", plan=False)] == [1e5]
+
+
+@pytest.mark.parametrize("promise, evidence, wrong", [
+    # shanghai: the energy intensity's five-year fall is no GDP growth
+    ("全市生产总值增长5%左右，地方一般公共预算收入增长2%。",
+     "全市生产总值从4.16万亿元增加到5.67万亿元，人均地区生产总值达到3.2万美元，单位生产总值能耗累计下降14%。", "14%"),
+    # hainan: the unemployment rate is no graduates' employment rate
+    ("加强对高校毕业生、脱贫人口、农民工等重点群体就业创业支持，“雨露计划”毕业生就业率达100%。",
+     "城镇新增就业86.22万人、农村劳动力转移就业53.47万人，城镇调查失业率控制在5.5%以内。", "5.5%"),
+    # hainan: tourism's contribution to GDP is no contribution of farm science
+    ("推动水稻耕种收综合机械化率达78%以上、农业科技进步贡献率达64%。", "旅游业国际影响力大幅提升，对GDP综合贡献率达33.4%。",
+     "33.4%"),
+    # hainan: outward investment is no fixed-asset investment
+    ("固定资产投资增长8%以上，社会消费品零售总额增长10%以上。", "服务进出口总额增长22.1%，实际使用外资增长19.9%，实际对外投资增长20.7%。",
+     "20.7%"),
+    # ningxia: green hydrogen capacity is no coal capacity
+    ("新增煤炭产能800万吨。", "绿氢产能近3万吨，氢能产业链加快延伸。", "3万吨"),
+    # hainan: a five-year average growth of R&D spending is no R&D intensity; 新增46家 is no 达220家
+    ("力争研发经费投入强度达1.6%。", "全社会研发经费投入增速年均超20%，连续三年居全国第一。", "20%"),
+    ("突出企业创新主体作用，高新技术“精英行动”企业达220家。", "新增46家高新技术“精英行动”企业，规上高技术制造业增加值增长28.1%。",
+     "46家"),
+])
+def test_a_figure_must_name_the_same_indicator(promise, evidence, wrong):
+    verdict = judge(promise, [evidence], 0.9, 0.3)
+    assert wrong not in verdict.actual and verdict.status == UNCLEAR, verdict.rule
+
+
+def test_a_respectively_list_is_one_target_per_item():
+    # ningxia 2025's targets and its 2026 review: 二产 grew 5.2 % against 6 %
+    promise = "一产、二产、三产增加值分别增长5.5%左右、6%左右、5%左右。"
+    assert [(q.indicator, q.value) for q in quantities(promise)] == \
+        [("一产增加值增长", 5.5), ("二产增加值增长", 6.0), ("三产增加值增长", 5.0)]
+    incomes = quantities("城镇和农村常住居民人均可支配收入分别增长6.5%左右、7.5%左右")
+    assert [q.indicator for q in incomes] == ["城镇常住居民人均可支配收入增长", "农村常住居民人均可支配收入增长"]
+    verdict = judge(promise, ["一产、二产、三产增加值分别增长6%、5.2%、5.2%。"], 0.9, 0.3)
+    assert verdict.status == MISSED and "二产增加值增长: about: 5.2% below 6%" in verdict.rule
+
+
+def test_a_headline_growth_target_reads_the_years_figure_not_the_five_year_average():
+    # ningxia 2026: the year's GDP growth stands in its own clause after the level; the five years' 年均 is no answer
+    promise = "地区生产总值增长5.5%左右。"
+    five_years = "地区生产总值跨越5000亿元大关，年均增长5.7%。"
+    year = "全年实现地区生产总值5696亿元，增长5.3%，超过全国平均水平。"
+    assert [(q.indicator, q.value) for q in quantities(year, plan=False)] == \
+        [("地区生产总值", 5.696e11), ("地区生产总值增长", 5.3)]
+    verdict = judge(promise, [five_years, year], 0.9, 0.3, five_year=[True, False])
+    assert verdict.status == MET and "5.3%" in verdict.actual and "5.7%" not in verdict.actual
+    assert judge(promise, [five_years], 0.9, 0.3, five_year=[False]).status == UNCLEAR
+    # a figure after a clause of another indicator does not inherit it (beijing 2026)
+    assert [q.indicator for q in quantities("生活垃圾回收利用率达43%，为380个老旧小区引入物业服务。", plan=False)][1] == ""
+
+
+def test_the_output_of_a_sector_is_no_output_of_the_whole():
+    # zhejiang: the sea economy's output is not the province's GDP; 地区生产总值 is 全省生产总值
+    sea = judge("力争海洋生产总值增长6%以上。", ["全省生产总值增长5.5%，一般公共预算收入增长1.8%。"], 0.9, 0.3)
+    assert sea.status == UNCLEAR and not sea.actual
+    whole = judge("地区生产总值增长5.5%左右。", ["全省生产总值增长5.5%，一般公共预算收入增长1.8%。"], 0.9, 0.3)
+    assert whole.status == MET
+
+
+def test_a_unit_ranked_below_the_top_is_read_for_a_figure_of_the_years_review():
+    from infer.track.promises import figure_units
+
+    evidence = [{"text": t, "review": r} for t, r in (
+        ("地区生产总值跨越5000亿元大关，年均增长5.7%。", FIVE_YEARS),
+        ("新能源投资增长70%、装机规模增长38%。", YEAR),
+        ("地区生产总值年均增长5.4%。", FIVE_YEARS),
+        ("全年实现地区生产总值5696亿元，增长5.3%，超过全国平均水平。", YEAR))]
+    ranked = [(i, 0.5, 0.5, 0.5) for i in range(4)]
+    assert figure_units("地区生产总值增长5.5%左右。", ranked[:1], ranked[1:], evidence) == [ranked[3]]
+    assert figure_units("地区生产总值增长5.5%左右。", ranked[3:], ranked[:3], evidence) == []  # already in the top
+    assert figure_units("推进贺兰山生态保护。", ranked[:1], ranked[1:], evidence) == []  # no target
+
+
+def test_a_list_with_jun_gives_its_figure_to_every_item():
+    # ningxia 2025/2026: 均 spreads one figure over the items; 人均 is no such list
+    promise = "力争城市生活垃圾资源化利用率、建筑垃圾综合利用率、工业固废综合利用率均达到60%以上。"
+    assert [(q.indicator, q.value) for q in quantities(promise)] == \
+        [("城市生活垃圾资源化利用率", 60), ("建筑垃圾综合利用率", 60), ("工业固废综合利用率", 60)]
+    assert [q.indicator for q in quantities("城市生活垃圾和建筑垃圾利用率均达60%以上", plan=False)] == \
+        ["城市生活垃圾利用率", "建筑垃圾利用率"]
+    assert [q.indicator for q in quantities("城镇和农村居民人均可支配收入增长6%")] == ["城镇和农村居民人均可支配收入增长"]

@@ -20,12 +20,20 @@ from infer.read import read_source
 from infer.outputs.write import FORMULA_START
 
 TAGGED_SUFFIXES = (".csv", ".parquet")
-_COLUMNS = ("report", "index", "kind", "heading", "text", "body", "year", "part", "label")
+_COLUMNS = ("report", "index", "kind", "heading", "text", "body", "year", "part", "label", "start", "end")
 
 
 def _unneutralise(value: str) -> str:
     """A CSV cell as reportag wrote it loses the leading ' that kept it from running as a formula."""
     return value[1:] if value.startswith("'") and value[1:2] and value[1] in FORMULA_START else value
+
+
+def _offsets(row: dict) -> dict:
+    """`start` and `end` when the row has both as whole numbers (they tell paragraphs apart), else nothing."""
+    try:
+        return {"start": int(row["start"]), "end": int(row["end"])}
+    except (KeyError, TypeError, ValueError):
+        return {}
 
 
 def _tagged_rows(rows: list[dict], source: str) -> list[Document]:
@@ -44,7 +52,7 @@ def _tagged_rows(rows: list[dict], source: str) -> list[Document]:
         documents.setdefault(report, []).append(
             {"report": report, "index": index, "kind": row.get("kind") or "sentence", "heading": row.get("heading") or "",
              "text": str(row["text"]), "body": row.get("body") or "", "year": year, "part": row.get("part") or "",
-             "label": str(row["label"])})
+             "label": str(row["label"]), **_offsets(row)})
     return [Document(name, rows, "", next((r["year"] for r in rows if r["year"] is not None), None))
             for name, rows in documents.items()]
 

@@ -2,13 +2,16 @@
 
 - `embedding`: cosine similarity of unit-length sentence embeddings (infer.track.embed);
 - `bm25`: Okapi BM25 (k1 = 1.2, b = 0.75) over character unigrams and bigrams, digits
-  removed (a promise of 100 and a review of 104 should not differ on the number);
+  removed (a promise of 100 and a review of 104 should not differ on the number), divided by
+  the score the promise would get against itself (`words shared`, 0 to 1: absolute, so a
+  threshold can say "no evidence");
 - `combined`: WEIGHT × cosine + (1 − WEIGHT) × BM25 divided by the best BM25 score of that
   promise, so both lie in [0, 1] (train.evaluation.track_eval chose the method and WEIGHT on held-in pairs).
 
 Each returns, per promise, the indices of the top-k candidates best first with the cosine
-similarity (what the output shows and the "no evidence" threshold reads) and the score
-the ranking used.
+similarity, the score the ranking used (what the output shows as `similarity`, so evidence
+is shown in descending similarity) and the words shared (the "no evidence" threshold reads
+the cosine and the words shared: infer.track.match.strength).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Sequence
 
 METHODS = ("embedding", "bm25", "combined")
 WEIGHT = 0.4  # weight of the cosine in the combined score (train.evaluation.track_eval: best recall@3 on the tuning pairs)
-STRENGTH_WEIGHT = 0.25  # weight of the cosine in the evidence strength (the rest: words shared; track_eval chose it)
+STRENGTH_WEIGHT = 0.0  # weight of the cosine in the evidence strength (the rest: words shared; track_eval chose it)
 K1, B = 1.2, 0.75
 _NOT_WORD = re.compile(r"[\W\d_]+")
 
@@ -88,7 +91,8 @@ def rank(promises: Sequence[str], candidates: Sequence[str], promise_vectors=Non
     """Per promise: up to k (candidate index, cosine, ranking score, words shared), best first.
 
     `promise_vectors` / `candidate_vectors` (unit-length rows) are needed unless method is
-    "bm25"; with "bm25" alone the cosine is reported as the BM25 score scaled to [0, 1].
+    "bm25"; with "bm25" alone the cosine is reported as the words shared (below), an absolute score
+    comparable across promises (scaling each promise's best to 1 would leave no promise without evidence).
     "Words shared" is the candidate's BM25 score over the score the promise would get against
     itself: how much of the promise's weighted vocabulary the candidate holds (0 to about 1).
     """
@@ -107,9 +111,9 @@ def rank(promises: Sequence[str], candidates: Sequence[str], promise_vectors=Non
     lexical = raw / np.maximum(raw.max(axis=1, keepdims=True), 1e-9)
     if method == "embedding":
         score = cosine.astype(np.float64)
-    elif method == "bm25":
-        score = lexical
-        cosine = lexical
+    elif method == "bm25":  # the words shared, not the score over the promise's best: it must be able to say "none"
+        score = np.minimum(shared, 1.0)
+        cosine = score
     else:
         score = weight * cosine + (1 - weight) * lexical
     result = []

@@ -26,11 +26,14 @@ EVIDENCE_LABELS = ("measure", "achievement")
 REVIEW_EXCLUDED_PARTS = (NEXT_YEAR, SHORTFALLS)  # a work report's targets part holds its five-year review
 PLAN_PARTS = (TARGETS, NEXT_YEAR)  # where plans are sought in reports without tags
 PROMISE_EXCLUDED_PARTS = (PREAMBLE, YEAR_WORK, SHORTFALLS)
-THRESHOLD = 0.32  # evidence strength (infer.track.match.strength) below which there is no evidence (train.evaluation.track_eval)
+THRESHOLD = 0.18  # evidence strength (infer.track.match.strength) below which there is no evidence (train.evaluation.track_eval)
 TOP_K = 3
 FIVE_YEAR_REVIEW = "five-year review"  # the part shown for evidence of the five-year review
 _AHEAD = re.compile(r"十五五|第十五个五年|今后五年|未来五年|下一步|下一阶段")
 _BEHIND = re.compile(r"回顾|成就|成绩|十四五|过去")
+# A sentence that frames the plans and commits to nothing itself: "实现全年目标，必须重点抓好以下工作：",
+# "我们必须把思想和行动统一到党中央的科学判断和决策部署上来…".
+_FRAMING = re.compile(r"[：:]$|以下(?:几个方面|几方面|工作|任务|重点工作)|思想和行动统一到|把思想统一到")
 _TITLE = re.compile(r"^[^，,；;：:\d]{2,16}[。！]?$")  # a short plan title: "扩大高水平对外开放。"
 
 
@@ -52,23 +55,56 @@ class TrackOptions:
 
 
 def is_title(row: dict) -> bool:
-    """A plan title standing alone as a sentence ("大力提振消费。"): context for what follows, not a promise."""
+    """A sentence short enough to be a plan title ("大力提振消费。"), wherever it stands."""
     return bool(_TITLE.match(row["text"].strip()))
+
+
+def titles(rows: list[dict]) -> set[int]:
+    """Positions in `rows` of the titles: short sentences that open a paragraph with more sentences after them.
+
+    "加紧推进核心政策落地。推动出台…。…推动出台自贸港外商投资条例。" is one paragraph: its first
+    sentence is the title of the rest, the short ones inside it ("推动出台自贸港外商投资条例。") are
+    commitments. Paragraphs are told by the units' offsets (`start`, `end`: a gap between two units
+    is a line break); rows without offsets fall back to the length alone.
+    """
+    found = set()
+    for i, row in enumerate(rows):
+        if row.get("kind") not in (SENTENCE, None) or not is_title(row):
+            continue
+        before, after = (rows[i - 1] if i else None), (rows[i + 1] if i + 1 < len(rows) else None)
+        if not all(isinstance(r.get(k), int) for r in (row, before, after) if r for k in ("start", "end")):
+            found.add(i)  # no offsets: a short sentence is taken for a title, as before
+            continue
+        opens = before is None or before["end"] < row["start"]
+        continued = after is not None and after["start"] == row["end"] and after.get("kind") in (SENTENCE, None)
+        if opens and continued:
+            found.add(i)
+    return found
+
+
+def paragraph_starts(rows: list[dict]) -> set[int]:
+    """Positions of the units that open a paragraph (a gap in the offsets before them); empty without offsets."""
+    return {i for i, row in enumerate(rows) if i and isinstance(row.get("start"), int)
+            and isinstance(rows[i - 1].get("end"), int) and rows[i - 1]["end"] < row["start"]}
 
 
 def promises_of(report: Report, by_label: bool = True) -> list[dict]:
     """The plan units of a report, in order, each with `context`: its heading chain and the title above it."""
     found, title, title_heading = [], "", None
-    for row in report.rows:
+    title_at, opening = titles(report.rows), paragraph_starts(report.rows)
+    for position, row in enumerate(report.rows):
+        if row.get("kind") not in (SENTENCE, None) or position in opening:
+            title = ""  # a title heads its own paragraph only
         if row.get("kind") not in (SENTENCE, None):
-            title = ""
             continue
         if row.get("part") in PROMISE_EXCLUDED_PARTS:  # "对于这些问题，我们将…" closes a review: no plan for the year
             continue
         planned = row.get("label") == "plan" if by_label else row.get("part") in PLAN_PARTS
         if not planned:
             continue
-        if is_title(row):
+        if _FRAMING.search(row["text"].strip()):
+            continue
+        if position in title_at:
             title, title_heading = row["text"].strip().rstrip("。！"), row.get("heading")
             continue
         chain = row.get("heading") or ""
@@ -83,13 +119,13 @@ def evidence_of(report: Report, by_label: bool = True) -> list[dict]:
     Each is the report's row with `review` added: YEAR or FIVE_YEARS (infer.track.review), the
     review it stands in.
     """
-    found = []
-    for row, period in zip(report.rows, review_periods(report.rows)):
+    found, title_at = [], titles(report.rows)
+    for position, (row, period) in enumerate(zip(report.rows, review_periods(report.rows))):
         if row.get("kind") not in (SENTENCE, None) or row.get("part") in REVIEW_EXCLUDED_PARTS:
             continue
         if by_label and row.get("label") not in EVIDENCE_LABELS:
             continue
-        if is_title(row):  # "激发经营主体活力。": a review's sub-title reports nothing by itself
+        if position in title_at:  # "激发经营主体活力。": a review's sub-title reports nothing by itself
             continue
         if not by_label and row.get("part") == PREAMBLE:
             continue
@@ -104,6 +140,25 @@ def part_shown(unit: dict) -> str:
     """The part an evidence unit is shown in: "five-year review" for a unit of the five-year review
     (whether the frame gives it a part of its own or not), else its part in the frame."""
     return FIVE_YEAR_REVIEW if unit.get("review") == FIVE_YEARS else unit.get("part") or ""
+
+
+def figure_units(promise: str, top: list[tuple], rest: list[tuple], evidence: list[dict]) -> list[tuple]:
+    """The best-ranked unit of the year's review, outside the top, that gives a figure for a target of the promise
+    that no unit of the top gives ("地区生产总值增长5.5%左右" ← "全年实现地区生产总值5696亿元，增长5.3%", ranked
+    below units on the five years' growth). `top`, `rest`: rank()'s tuples, best first; [] or [one tuple]."""
+    from infer.track.quantity import quantities
+    from infer.track.status import reported
+
+    targets = quantities(promise, plan=True)
+    if not targets:
+        return []
+    have = [q for i, *_ in top for q in quantities(evidence[i]["text"], plan=False)]
+    wanted = [t for t in targets if reported(t, have) is None]
+    for candidate in rest if wanted else ():
+        unit = evidence[candidate[0]]
+        if unit.get("review") != FIVE_YEARS and any(reported(t, quantities(unit["text"], plan=False)) for t in wanted):
+            return [candidate]
+    return []
 
 
 class Vectors:
@@ -137,12 +192,13 @@ def track_pair(pair: Pair, vectors: Vectors | None, method: str = "combined", th
     else:
         p_vectors = e_vectors = None
     ranked = rank([p["text"] for p in promises], [e["text"] for e in evidence], p_vectors, e_vectors,
-                  method if p_vectors is not None or method == "bm25" else "bm25", k)
+                  method if p_vectors is not None or method == "bm25" else "bm25", len(evidence))
     rows = []
-    for promise, top in zip(promises, ranked):
-        shown = [{"text": evidence[i]["text"], "similarity": round(cos, 3), "part": part_shown(evidence[i]),
-                  "report": pair.review.name, "index": evidence[i]["index"]} for i, cos, _, _ in top]
-        best = max((strength(cos, shared, strength_weight) for _, cos, _, shared in top), default=0.0)
+    for promise, every in zip(promises, ranked):
+        top = every[:k] + figure_units(promise["text"], every[:k], every[k:], evidence)
+        shown = [{"text": evidence[i]["text"], "similarity": round(score, 3), "part": part_shown(evidence[i]),
+                  "report": pair.review.name, "index": evidence[i]["index"]} for i, _, score, _ in top]
+        best = max((strength(cos, shared, strength_weight) for _, cos, _, shared in every[:k]), default=0.0)
         verdict = judge(promise["text"], [e["text"] for e in shown], best, threshold,
                         [evidence[i]["review"] == FIVE_YEARS for i, _, _, _ in top])
         rows.append({"body": body_of(pair.promise) or body_of(pair.review), "year": pair.year,
@@ -184,6 +240,11 @@ def track(options: TrackOptions, out=None, err=None) -> int:
             folder = encoder_folder(resolve_model(options.model))
         vectors = Vectors(Embedder(folder, options.threads))
     rows = []
+    bare = [pair for pair in pairs if not evidence_of(pair.review, options.labels)]
+    if bare:  # a plans-only input: every promise would be "no evidence" without saying why
+        err.write(f"reportag: warning: {len(bare)} of {len(pairs)} later reports have no measure or achievement unit "
+                  f"outside their plans (e.g. {printable(bare[0].review.name)}): their promises can only be "
+                  f"'no evidence'; give the whole tagged reports\n")
     for pair in pairs:
         rows.extend(track_pair(pair, vectors, options.method, options.threshold, options.labels))
         if not options.quiet:

@@ -11,7 +11,8 @@ least; 以内 / 以下 / 不超过 / 控制在 / 低于: at most; 左右 / 约: 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 AT_LEAST, AT_MOST, ABOUT = "at least", "at most", "about"
 
@@ -46,6 +47,8 @@ _TOTAL = re.compile(r"累计|增至|增加到|总数|总量|总计|年均|五年
 _LEVEL = re.compile(r"率|比重|占比|比例|总量|总数|总额|总里程|通车里程|总规模|保有量|覆盖|达到|(?<!下)达(?!标)|突破|超过|"
                     r"增至|增加到|提高到|提升到|提高至|提升至|稳定在|保持在|超$")
 _INCREMENT = re.compile(r"新增|新建|新改建|新开|新培育|新认定|建成|建设|改造|实施|完成|开工|培育|打造|创建|发布|提供|更新")
+_CHANGE_ONLY = re.compile(r"(?:同比|比上年)?(?:增长|下降|增加|减少|提高|降低)")
+_ADDED = re.compile(r"新增|新建|新培育|新认定|新引进")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９％．", "0123456789%.")
 _BARE_SCALE = re.compile(r"(突破|超过|超|达到|达|迈上|跨上)([千万亿])")
 _YEAR_CONTEXT = re.compile(r"^(?:\d{4}|[一二]〇[一二三四五六七八九〇]{2})年")
@@ -64,6 +67,7 @@ class Quantity:
     after: str = ""  # the words right after the figure, e.g. "市级疏堵工程" in "30项市级疏堵工程"
     total: bool = False  # a running total ("增至18.8万个", "累计") or a five-year figure, not one year's
     level: bool = False  # a level or stock to reach (城镇化率超过60%, 总里程突破1万公里), not a year's flow
+    added: bool = False  # the year's addition (新增46家, 新建…), said before the figure
 
     def increment(self) -> bool:
         """A plan to add something this year ("新建5G基站2.3万个"): a running total does not report on it."""
@@ -130,12 +134,21 @@ def quantities(text: str, plan: bool = True) -> list[Quantity]:
     `plan`: a figure without a comparator is a target to reach at least (a plan's "新增就业26万人");
     in evidence it is the value reached, and 约/近/超/余 mark it approximate.
     """
+    return list(_quantities(text, plan))
+
+
+@lru_cache(maxsize=65536)  # a review's units are read again for every promise with a target (status.figure_units)
+def _quantities(text: str, plan: bool) -> tuple[Quantity, ...]:
     found: list[Quantity] = []
     text = text.translate(_FULL_WIDTH)  # "6％左右", "１２万"
     text = _BARE_SCALE.sub(r"\1一\2", text)  # "突破万亿元" is 1万亿元, "超千列" 1千列
+    carried = ""  # the indicator of a sentence's last figure: "…地区生产总值5696亿元，增长5.3%" is its growth
     for clause_match in re.finditer(r"[^，,；;。：:！？!?\n]+", text):
         clause = clause_match.group()
+        first = len(found)
         previous_end, previous_indicator = 0, ""
+        if text[clause_match.start() - 1:clause_match.start()] not in ("，", ","):
+            carried = ""
         matches = list(QUANTITY.finditer(clause))
         for number_of, match in enumerate(matches):
             unit = match.group("unit")
@@ -175,15 +188,51 @@ def quantities(text: str, plan: bool = True) -> list[Quantity]:
                                matches[number_of + 1].start() if number_of + 1 < len(matches) else None]
             following = re.split(r"[、和]", following, maxsplit=1)[0].strip()[:12]
             indicator = _indicator(before.lstrip("、和及与"))
+            if not number_of and _CHANGE_ONLY.fullmatch(before.strip()):
+                previous_indicator = carried  # "…地区生产总值5696亿元，增长5.3%": the growth of the figure before
             if len(re.sub(r"增长|下降|增加|减少|提高|降低|分别|同比|比上年|[、和及与]", "", indicator)) < 2:
                 indicator = previous_indicator + indicator  # "5.2万亿元、增长5.4%": the growth of the same indicator
             else:
                 previous_indicator = re.sub(r"(?:增长|下降|增加|减少|提高|降低)$", "", indicator)
-            previous_end = match.end()
+            previous_end = match.end() + (tail.end() if tail else 0)  # "5.5%左右、6%左右": 左右 is no indicator
             found.append(Quantity(indicator, value * _scale(match.group("scale")), unit, comparator,
                                   written + (tail.group() if tail else ""), approximate, following,
-                                  bool(_TOTAL.search(clause[:match.start()])), bool(_LEVEL.search(indicator + before))))
-    return found
+                                  bool(_TOTAL.search(clause[:match.start()])), bool(_LEVEL.search(indicator + before)),
+                                  bool(_ADDED.search(before))))
+        found[first:] = _respectively(clause, found[first:])
+        carried = previous_indicator
+    return tuple(found)
+
+
+_ITEM_SEPARATOR = re.compile(r"[、和及与]")
+
+
+def _respectively(clause: str, figures: list[Quantity]) -> list[Quantity]:
+    """A 分别 list read as one figure per item: "城镇和农村常住居民人均可支配收入分别增长6.5%左右、7.5%左右" →
+    城镇常住居民人均可支配收入增长 6.5 %, 农村常住居民人均可支配收入增长 7.5 %; the items share the last one's
+    tail ("一产、二产、三产增加值" → 一产增加值, 二产增加值, 三产增加值). A 均 list gives its one figure to every
+    item ("城市生活垃圾和建筑垃圾利用率均达60%" → 城市生活垃圾利用率, 建筑垃圾利用率). Left as they are when
+    the items and the figures do not pair."""
+    found = re.search(r"分别|(?<![人年平])均(?!衡|等|值|匀)", clause)  # not 人均, 年均, 均衡
+    if not found or not figures:
+        return figures
+    word, at = found.group(), found.start()
+    if word == "均" and "分别" in clause:
+        return figures
+    first = clause.find(figures[0].text)
+    if first < at:
+        return figures
+    items = [i for i in _ITEM_SEPARATOR.split(_LEAD_VERBS.sub("", clause[:at].strip(" 　“”\"'（("))) if i]
+    if len(items) < 2 or (word == "分别" and len(items) != len(figures)) or (word == "均" and len(figures) != 1):
+        return figures
+    last, stem_end = items[-1], items[0][-1]
+    cut = last.find(stem_end) + 1 if stem_end in last[:-1] else len(items[0]) if len(last) > len(items[0]) else len(last)
+    tail = last[cut:] if not items[0].endswith(last[-1]) else ""
+    verb = _indicator(clause[at + len(word):first])
+    names = [item + tail for item in items[:-1]] + [last]
+    if word == "均":
+        figures = figures * len(names)
+    return [replace(figure, indicator=(name + verb)[-24:]) for figure, name in zip(figures, names)]
 
 
 def lower_is_better(quantity: Quantity) -> bool:

@@ -17,7 +17,9 @@ The rule that decided is returned with the status, in words a reviewer can check
   exceeded, else met; a growth rate (…增长6.5%) is never compared with a share or level to reach
   (…占比30%), nor the reverse; a figure reports on a target when their indicators share enough
   distinctive words (more than a third; verbs such as 实施/打造 are no indicator words) or the figure
-  names the target's head noun (…的绿道1000公里 ← 新增绿道1000公里);
+  names the target's head noun (…的绿道1000公里 ← 新增绿道1000公里), and only when both name the same
+  thing counted (`same_head`: 单位生产总值能耗 is no 地区生产总值, 失业率 no 就业率, 绿氢产能 no 煤炭产能,
+  a 年均 figure no year's figure); a year's addition (新增46家) does not report on a level to reach (达220家);
 - unclear: evidence was found but holds no figure for any of the promise's targets (unless it
   says, in the year's review, that the task was done: 全面完成/如期完成/圆满完成… → met, 超额完成 → exceeded);
 - met: evidence was found and the promise has no figure to compare, unless the best unit is of the
@@ -54,6 +56,7 @@ GENERIC = frozenset({"增长", "增加", "加值", "值增", "比例", "占比",
                      "业增", "企业", "实施", "推进", "开展", "打造", "推动"})
 # 业增 straddles 产业|增加值: "文旅产业增加值" is not "高新技术产业增加值"; nor is "服务业领军企业" "制造业单项冠军企业".
 MIN_INDICATOR_OVERLAP = 0.34  # more than a third: "低效建设用地减量" shares 低效, 用地 (2 of 6) with "盘活低效产业用地"
+HEAD_EXTRA = 2  # bigrams of its own a figure naming the target's head may add: "为企业减负" ← "为经营主体减负"
 HEAD_OVERLAP = 0.5  # the score of a figure that names the target's head noun, whatever else it shares
 # Heads that name no particular thing: "各类阅读活动3万场" is not reported by "大型活动2295场".
 GENERIC_HEADS = frozenset({"活动", "项目", "工程", "企业", "主体", "机构", "设施", "平台", "服务", "场景", "任务", "行动",
@@ -78,17 +81,72 @@ def overlap(target: Quantity, actual: Quantity) -> float:
     Bigrams every indicator shares (GENERIC: 增长, 比例, 产业…) are left out, so "绿色企业比例" is not
     "绿色出行比例" and "数字经济核心产业增加值" is not "高新技术产业增加值"; a figure must share at least
     MIN_INDICATOR_OVERLAP of the rest to report on the target, or name the target's head (its last
-    two characters, when not generic: 绿道, 减负, 产量), which scores HEAD_OVERLAP.
+    two characters, when not generic: 绿道, 减负, 产量), which scores HEAD_OVERLAP when the figure adds at most
+    HEAD_EXTRA bigrams of its own ("新增绿道" ← "…的绿道", not "对GDP综合贡献率" ← "农业科技进步贡献率"). Either way the
+    two must name the same thing counted (`same_head`), else the score is 0: "单位生产总值能耗累计下降"
+    is no "地区生产总值增长", "城镇调查失业率" no "毕业生就业率".
     """
     wanted = _grams(target.indicator + target.after)
-    if not wanted:
+    if not wanted or not same_head(target, actual):
         return 0.0
     have = _grams(actual.indicator + actual.after)
     shared = len(wanted & have) / len(wanted)
     head = _head(target.indicator)
-    if head and head in have:  # what is counted is named: "新增绿道1000公里" reports on "联山联水联社区的绿道1000公里"
-        return max(shared, HEAD_OVERLAP)
+    own = _grams(actual.indicator)
+    if head and head in have and len(own - wanted) <= HEAD_EXTRA and not target.indicator.endswith("率"):
+        return max(shared, HEAD_OVERLAP)  # what is counted is named: "新增绿道1000公里" ← "联山联水联社区的绿道1000公里"
     return shared
+
+
+# What an indicator's head is cut from: the change or level words after it ("地区生产总值增长" → 总值).
+_CHANGE_TAIL = re.compile(r"(?:分别|均|同比|比上年|累计|年均|预计|增长|下降|降低|减少|提高|提升|增加|增速|增幅|回落|达到|达|"
+                          r"超过|突破|保持在|稳定在|控制在|提高到|提升到|降至|为|约|近|超)+$")
+# Words that make a different indicator of the same head: 失业率 is not 就业率, 对外投资 not 固定资产投资.
+QUALIFIERS = ("能耗", "失业", "就业", "对外", "外资", "出口", "进口", "人均", "单位", "农村", "城镇", "碳", "煤", "氢",
+              "年均")
+
+
+def indicator_head(indicator: str) -> str:
+    """The noun an indicator counts: its last two characters once change words are cut ("地区生产总值增长" → 总值),
+    three for a rate ("毕业生就业率" → 就业率); "" when nothing is left or it is no word."""
+    text = _CHANGE_TAIL.sub("", "".join(ch for ch in indicator if ch.isalnum()))
+    head = text[-3:] if text.endswith("率") else text[-2:]
+    return head if len(head) >= 2 and not head.isascii() else ""
+
+
+def same_head(target: Quantity, actual: Quantity) -> bool:
+    """Whether a reported figure can be of the target's indicator: one's head noun is named in the other's words
+    (when both have one that is no verb), and a qualifier (能耗, 失业, 对外, 人均…) named by one is named by the other."""
+    t_words, a_words = target.indicator + target.after, actual.indicator + actual.after
+    t_head, a_head = indicator_head(target.indicator), indicator_head(actual.indicator)
+    if t_head and a_head and not (_VERB.search(t_head) or _VERB.search(a_head)) \
+            and t_head not in a_words and a_head not in t_words:
+        return False
+    if not all((q in target.indicator) == (q in actual.indicator) for q in QUALIFIERS):
+        return False
+    if t_head not in ("总值", "加值"):
+        return True
+    core = _core(target.indicator)  # an output's sector: "海洋生产总值" is no "全省生产总值"; "地区生产总值" is
+    return not core or core <= _grams(_normal(actual.indicator + actual.after))
+
+
+CORE_CHARS = 6  # how much of an output's indicator (…生产总值, …增加值) a figure must name word for word
+# Names of one indicator written differently: the whole territory (全省, 地区…) qualifies nothing.
+_SAME = ((re.compile(r"规模以上"), "规上"), (re.compile(r"GDP"), "生产总值"),
+         (re.compile(r"^(?:全省|全市|全区|全国|地区|全社会)|(?:全省|全市|全区|地区)(?=生产总值)"), ""))
+
+
+def _normal(text: str) -> str:
+    for pattern, written in _SAME:
+        text = pattern.sub(written, text)
+    return text
+
+
+def _core(indicator: str) -> set[str]:
+    """The distinctive bigrams of the last CORE_CHARS characters of an indicator once change words are cut
+    ("海洋生产总值增长" → 海洋, 洋生, 生产, 产总, 总值)."""
+    text = _CHANGE_TAIL.sub("", "".join(ch for ch in _normal(indicator) if ch.isalnum()))[-CORE_CHARS:]
+    return {text[i:i + 2] for i in range(len(text) - 1)} - GENERIC
 
 
 def _head(indicator: str) -> str:
@@ -133,7 +191,7 @@ def compare(target: Quantity, actual: Quantity) -> tuple[str, str]:
     return MISSED, f"at least: {_value(actual)} below {_value(target)}"
 
 
-_GROWTH = re.compile(r"(?:增长|增速|增幅|下降|降低|减少|提高|提升|回落)$")
+_GROWTH = re.compile(r"(?:增长|增速|增幅|下降|降低|减少|提高|提升|回落)(?:年均|同比|分别|均)?$")
 
 
 def growth(quantity: Quantity) -> bool:
@@ -154,6 +212,8 @@ def reported(target: Quantity, figures: Sequence[Quantity]) -> Quantity | None:
             continue
         if figure.total and (target.increment() or not target.level or growth(target)):
             continue
+        if target.level and not target.increment() and not target.added and figure.added:
+            continue  # "新增46家…企业" is the year's addition, not the "企业达220家" to reach
         score = overlap(target, figure)
         if score > best_score:
             best, best_score = figure, score
