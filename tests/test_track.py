@@ -524,3 +524,13 @@ def test_the_second_reading_is_compared_with_the_first_not_the_settled_line():
     figures = compare_readers(ROOT / "labels/promises/second-reading/readerB.jsonl")
     assert figures["promises"] == 40 and figures["status_equal"] == 26
     assert figures["differences"]["no evidence / unclear"] == 9
+
+
+def test_a_fourth_evidence_unit_is_kept_in_the_flat_tables():
+    """The unit of the year's review that gives a target's figure, added after the top 3, is not dropped by CSV/xlsx."""
+    from infer.track.write import flatten
+
+    evidence = [{"text": f"第{n}条", "similarity": 0.5 - n / 10, "part": "year's work", "report": "r.txt", "index": n}
+                for n in range(4)]
+    flat = flatten({"promise": "地区生产总值增长5.5%左右", "evidence": evidence, "status": "met"})
+    assert flat["evidence_4_text"] == "第3条" and flat["evidence_4_index"] == 3 and set(flat) <= set(FLAT_FIELDS)

@@ -1,7 +1,8 @@
 """Writing tracked promises: JSONL, CSV, xlsx, HTML (by the extension of -o), or a table in the terminal.
 
 One row per promise. JSONL keeps `evidence` as a list of objects (text, similarity, part,
-report, index); CSV and xlsx flatten it into evidence_1_… evidence_3_… columns and add an
+report, index); CSV and xlsx flatten it into evidence_1_… evidence_4_… columns (the top 3, and the unit
+of the year's review that gives a target's figure when none of them does) and add an
 empty `reviewer_verdict` column for the person checking; cells that a spreadsheet would
 run as a formula get a leading ' (infer.outputs.write.neutralise). Every file is written atomically.
 """
@@ -15,13 +16,14 @@ from pathlib import Path
 from infer.errors import InputError
 from infer.files import atomic_open, output_problem
 from infer.outputs.write import neutralise, to_csv, to_jsonl
+from infer.track.promises import TOP_K
 
 TRACK_FORMATS = ("table", "jsonl", "csv", "xlsx", "html")
 _SUFFIXES = {".jsonl": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".html": "html", ".htm": "html"}
 FIELDS = ("body", "year", "promise_report", "review_report", "index", "heading", "promise", "evidence", "target",
           "actual", "status", "rule")
 EVIDENCE_FIELDS = ("text", "similarity", "part", "report", "index")
-TOP = 3
+TOP = TOP_K + 1  # the top 3 and, when none of them gives a target's figure, the unit that does
 FLAT_FIELDS = (*(f for f in FIELDS if f != "evidence"),
                *(f"evidence_{n}_{key}" for n in range(1, TOP + 1) for key in EVIDENCE_FIELDS), "reviewer_verdict")
 _WIDTHS = {"body": 16, "year": 6, "promise_report": 22, "review_report": 22, "index": 6, "heading": 28,
@@ -49,7 +51,7 @@ def check_track_output(format: str | None, output: str | None) -> str:
 
 
 def flatten(row: dict) -> dict:
-    """A tracked row for a table: the evidence list as evidence_1_text … evidence_3_index, a verdict column."""
+    """A tracked row for a table: the evidence list as evidence_1_text … evidence_4_index, a verdict column."""
     flat = {key: row.get(key) for key in FIELDS if key != "evidence"}
     for n, evidence in enumerate(row.get("evidence") or [], 1):
         for key in EVIDENCE_FIELDS:
