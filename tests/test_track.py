@@ -528,7 +528,10 @@ def test_the_second_reading_is_compared_with_the_first_not_the_settled_line():
 
 def test_a_fourth_evidence_unit_is_kept_in_the_flat_tables():
     """The unit of the year's review that gives a target's figure, added after the top 3, is not dropped by CSV/xlsx."""
-    from infer.track.write import flatten
+    from infer.track.promises import TOP_K
+    from infer.track.write import TOP, flatten
+
+    assert TOP == TOP_K + 1
 
     evidence = [{"text": f"第{n}条", "similarity": 0.5 - n / 10, "part": "year's work", "report": "r.txt", "index": n}
                 for n in range(4)]
