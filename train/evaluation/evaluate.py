@@ -32,10 +32,10 @@ from infer.model.labels import LABEL_NAMES
 from infer.inputs import infer_kind
 
 from train.evaluation.baselines import SectionRule, TfidfLogReg
-from train.model.calibrate import reliability, save_reliability_png
+from train.model.calibrate import save_reliability_png
 from train.model.config import CONFIGS, DEV_SETS, WORK_REPORT_PREFIX, EvalPlan, TrainConfig
 from train.model.fit import Trained, split_by_report, train_model
-from train.evaluation.metrics import predict, score, score_rows  # noqa: F401  (score_rows: one scorer on labelled documents)
+from train.evaluation.metrics import predict, score, score_outcome, score_rows  # noqa: F401  (score_rows: one scorer on labelled documents)
 from train.model.pooling import documents, framed_rows
 
 @dataclass
@@ -174,10 +174,8 @@ CONFIDENT = 0.95  # the score above which a unit's label should be right 95 time
 
 def _record(runs: dict, test: str, system: str, outcome) -> None:
     predicted, gold, scores = outcome
-    result = score(predicted, gold)
-    correct = [a == b for a, b in zip(predicted, gold)]
-    result["calibration"] = reliability(scores, correct)
-    confident = [c for c, s in zip(correct, scores) if s >= CONFIDENT]
+    result = score_outcome(predicted, gold, scores)
+    confident = [p == g for p, g, s in zip(predicted, gold, scores) if s >= CONFIDENT]
     result["confident"] = {"n": len(confident), "accuracy": sum(confident) / len(confident) if confident else None}
     runs.setdefault(test, {}).setdefault(system, []).append(result)
 

@@ -93,7 +93,11 @@ def predict(model, test: list[list[dict]]) -> tuple[list[str], list[str], list[f
 
 def score_rows(scorer, test: list[list[dict]]) -> dict:
     """Metrics and calibration of a scorer on labelled documents."""
-    predicted, gold, scores = predict(scorer, test)
+    return score_outcome(*predict(scorer, test))
+
+
+def score_outcome(predicted: list[str], gold: list[str], scores: list[float]) -> dict:
+    """Metrics and calibration (ECE, reliability bins) of one outcome of `predict`."""
     result = score(predicted, gold)
     result["calibration"] = reliability(scores, [p == g for p, g in zip(predicted, gold)])
     return result
